@@ -1,0 +1,159 @@
+"""What the model is trained on, and random pixel batches drawn evenly over the units."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from actinr_studio.errors import UserError
+from actinr_studio.model import ActINR
+
+
+@dataclass(frozen=True)
+class Supervision:
+    """What the model sees and what it is scored against.
+
+    frames: (N, H, W, 3) uint8 training targets (noisy for denoising). train_frames: (N,) bool,
+    frames the loss may use. pixel_mask: None, (H, W) or (N, H, W) bool, True where a pixel is
+    supervised (False: an inpainting hole). reference: clean frames to score against (default:
+    ``frames``). scored_frames: (N,) bool, frames a task scores (default: all).
+    """
+
+    frames: np.ndarray
+    train_frames: np.ndarray
+    pixel_mask: np.ndarray | None = None
+    reference: np.ndarray | None = None
+    scored_frames: np.ndarray | None = None
+    notes: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.frames.ndim != 4 or self.frames.shape[-1] != 3 or self.frames.dtype != np.uint8:
+            raise UserError("training frames must be (N, H, W, 3) uint8")
+        n = self.frames.shape[0]
+        if self.train_frames.shape != (n,) or not self.train_frames.any():
+            raise UserError("at least one frame must be a training frame")
+        if self.pixel_mask is not None:
+            m = self.pixel_mask
+            if m.shape not in (self.frames.shape[1:3], self.frames.shape[:3]):
+                raise UserError(
+                    f"mask of size {m.shape} does not match the clip ({self.frames.shape[:3]})"
+                )
+
+    @property
+    def num_frames(self) -> int:
+        return self.frames.shape[0]
+
+    @property
+    def heldout_frames(self) -> np.ndarray:
+        """Frames that are scored but not trained on."""
+        scored = self.scored_frames if self.scored_frames is not None else np.ones_like(
+            self.train_frames
+        )
+        return scored & ~self.train_frames
+
+    @property
+    def clean(self) -> np.ndarray:
+        return self.reference if self.reference is not None else self.frames
+
+
+class PixelSampler:
+    """Draws random pixels of supervised frames for every unit (same count per unit).
+
+    Frames live on the device as a reflect-padded uint8 canvas; the supervision mask as a uint8
+    canvas. With overlapping windows every sample is also weighted by its unit's tent.
+    """
+
+    def __init__(self, model: ActINR, supervision: Supervision, device: torch.device, seed=0):
+        self.model = model
+        self.device = device
+        self.generator = torch.Generator(device=device).manual_seed(seed)
+        grid, gops = model.grid, model.gops
+        if supervision.frames.shape[1:3] != (model.height, model.width):
+            raise UserError("the clip's frame size differs from the model's")
+        top, bottom, left, right = grid.padding
+        self.canvas = _pad_frames(supervision.frames, (top, bottom, left, right)).to(device)
+        mask = supervision.pixel_mask
+        if mask is None:
+            mask = np.ones(supervision.frames.shape[1:3], bool)
+        mask = mask.reshape((-1, *mask.shape[-2:]))
+        mask_t = torch.from_numpy(mask.astype(np.uint8))[:, None].float()
+        mask_t = F.pad(mask_t, (left, right, top, bottom), mode="constant", value=0.0)
+        self.mask = mask_t[:, 0].to(torch.uint8).to(device)
+        self.per_frame_mask = mask.shape[0] > 1
+        _, self.canvas_h, self.canvas_w, _ = self.canvas.shape
+        # Supervised frames of every GOP, padded to a table.
+        train = supervision.train_frames
+        table = np.zeros((gops.count, gops.gop + 1), np.int64)
+        counts = np.zeros(gops.count, np.int64)
+        for g in range(gops.count):
+            frames = [f for f in gops.frames_of(g) if train[f]]
+            counts[g] = len(frames)
+            table[g, : len(frames)] = frames
+        self.table = torch.as_tensor(table, device=device)
+        self.counts = torch.as_tensor(np.maximum(counts, 1), device=device)
+        unit_live = np.repeat(counts > 0, model.patches)
+        self.unit_live = torch.as_tensor(unit_live, device=device, dtype=torch.float32)
+        patch = np.arange(model.units) % model.patches
+        self.unit_gop = torch.as_tensor(np.arange(model.units) // model.patches, device=device)
+        rows, cols = grid.shape
+        self.origin_y = torch.as_tensor((patch // cols) * grid.rows.stride, device=device)
+        self.origin_x = torch.as_tensor((patch % cols) * grid.cols.stride, device=device)
+        self.patch_size = grid.patch
+        self.overlap = grid.overlap
+        self.time_scale = 1.0 / max(model.num_frames - 1, 1)
+
+    def points_per_frame(self, batch_pixels: int, frames_per_unit: int, min_points: int) -> int:
+        return max(min_points, batch_pixels // (self.model.units * frames_per_unit))
+
+    def sample(self, frames_per_unit: int, points: int):
+        """Returns points (U, K, M, 2), t (U, K), target (U, K, M, 3), weight (U, K, M)."""
+        u, k, m, p = self.model.units, frames_per_unit, points, self.patch_size
+        dev, gen = self.device, self.generator
+        pick = (torch.rand(u, k, device=dev, generator=gen) * self.counts[self.unit_gop, None])
+        frame = self.table[self.unit_gop[:, None], pick.long()]
+        ry = torch.randint(0, p, (u, k, m), device=dev, generator=gen)
+        rx = torch.randint(0, p, (u, k, m), device=dev, generator=gen)
+        cy = self.origin_y[:, None, None] + ry
+        cx = self.origin_x[:, None, None] + rx
+        pixel = cy * self.canvas_w + cx
+        flat = frame[..., None] * (self.canvas_h * self.canvas_w) + pixel
+        target = self.canvas.view(-1, 3)[flat].float() * (1.0 / 255.0)
+        mask_index = flat if self.per_frame_mask else pixel
+        weight = self.mask.view(-1)[mask_index].float() * self.unit_live[:, None, None]
+        scale = 2.0 / (p - 1)
+        local = torch.stack((rx, ry), dim=-1).float() * scale - 1.0
+        if self.overlap:
+            weight = weight * _tent(local[..., 0]) * _tent(local[..., 1])
+        t = frame.float() * self.time_scale
+        return local, t, target, weight
+
+    def set_mask(self, pixel_mask: np.ndarray | None) -> None:
+        """Replace the supervision mask (takes effect at the next sample)."""
+        h, w = self.model.height, self.model.width
+        mask = np.ones((h, w), bool) if pixel_mask is None else pixel_mask
+        mask = mask.reshape((-1, h, w))
+        top, bottom, left, right = self.model.grid.padding
+        mask_t = torch.from_numpy(mask.astype(np.uint8))[:, None].float()
+        mask_t = F.pad(mask_t, (left, right, top, bottom), mode="constant", value=0.0)
+        self.mask = mask_t[:, 0].to(torch.uint8).to(self.device)
+        self.per_frame_mask = mask.shape[0] > 1
+
+
+def _tent(local: torch.Tensor) -> torch.Tensor:
+    """Tent weight of a tile at local coordinate in [-1, 1] (1 at the centre, 0 at the edges)."""
+    return (1.0 - local.abs()).clamp_min(0.0)
+
+
+def _pad_frames(frames: np.ndarray, padding: tuple[int, int, int, int]) -> torch.Tensor:
+    """Reflect-pad (N, H, W, 3) uint8 frames; falls back to edge padding for tiny frames."""
+    top, bottom, left, right = padding
+    x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)
+    if not any(padding):
+        return x.permute(0, 2, 3, 1).contiguous()
+    h, w = x.shape[-2:]
+    mode = "reflect" if max(top, bottom) < h and max(left, right) < w else "replicate"
+    padded = F.pad(x.float(), (left, right, top, bottom), mode=mode)
+    return padded.round().to(torch.uint8).permute(0, 2, 3, 1).contiguous()
