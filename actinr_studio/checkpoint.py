@@ -9,9 +9,7 @@ optional extra arrays (e.g. painted masks).
 from __future__ import annotations
 
 import os
-import pickle
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -115,8 +113,7 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
         raise UserError(f"model file not found: {path}")
     try:
         payload = torch.load(path, map_location=device, weights_only=True)
-    except (pickle.UnpicklingError, zipfile.BadZipFile, RuntimeError, EOFError, ValueError,
-            OSError, AttributeError, TypeError) as exc:
+    except Exception as exc:  # any failure to unpickle means: not one of ours
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"{path} is not an actinr-studio model (or is damaged): {first}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
