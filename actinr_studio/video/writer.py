@@ -90,7 +90,7 @@ def write_clip(
         ExportCancelled: ``cancel()`` returned True.
     """
     final = Path(path)
-    codec = _resolve_codec(final, codec)
+    codec = resolve_codec(final, codec)
     rate = as_rate(fps)
     crf = _check_quality(quality) if codec == "h264" else None
     _check_destination(final, codec)
@@ -127,7 +127,7 @@ def write_clip(
 # ------------------------------------------------------------------------------- checks
 
 
-def _resolve_codec(path: Path, codec: str | None) -> str:
+def resolve_codec(path: Path, codec: str | None) -> str:
     """Pick the codec (inferring it from the extension when None) and check the extension."""
     suffix = path.suffix.lower()
     if codec is None:
