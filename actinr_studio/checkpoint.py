@@ -124,7 +124,11 @@ def load_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> Che
     try:
         run = RunConfig.from_dict(payload["config"])
         video = VideoFacts.from_dict(payload["video"])
-        model = ActINR(run.model, video.height, video.width, video.num_frames)
+        anchors = None
+        if run.model.bias_source == "per_frame":
+            times = payload["state_dict"]["bias_net.anchor_times"]
+            anchors = [round(float(t) * max(video.num_frames - 1, 1)) for t in times]
+        model = ActINR(run.model, video.height, video.width, video.num_frames, anchors)
         model.load_state_dict(payload["state_dict"])
     except (KeyError, RuntimeError, TypeError, ValueError) as exc:
         raise UserError(f"{path} is damaged: {str(exc).splitlines()[0]}") from None

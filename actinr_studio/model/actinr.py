@@ -10,6 +10,7 @@ from actinr_studio.model.bias_net import BiasNetwork
 from actinr_studio.model.config import ModelConfig
 from actinr_studio.model.frame_net import FrameNetworks, frame_forward
 from actinr_studio.model.geometry import GopLayout, PatchGrid
+from actinr_studio.model.per_frame_biases import PerFrameBiases
 
 RENDER_CHUNK_POINTS = 1 << 15
 """Points evaluated at once when rendering: keeps every intermediate under glibc's 32 MB cliff
@@ -22,7 +23,16 @@ class ActINR(nn.Module):
     Units are indexed ``gop * patches + patch`` with patches in row-major order.
     """
 
-    def __init__(self, config: ModelConfig, height: int, width: int, num_frames: int):
+    def __init__(
+        self,
+        config: ModelConfig,
+        height: int,
+        width: int,
+        num_frames: int,
+        anchor_frames: list[int] | None = None,
+    ):
+        """``anchor_frames``: frames that own biases when ``config.bias_source == 'per_frame'``
+        (default: every frame)."""
         super().__init__()
         self.config = config
         self.height, self.width, self.num_frames = int(height), int(width), int(num_frames)
@@ -33,17 +43,25 @@ class ActINR(nn.Module):
         generator = torch.Generator().manual_seed(config.seed)
         self.frame_nets = FrameNetworks(self.units, config.hidden, generator)
         h = config.hidden
-        self.bias_net = BiasNetwork(
-            bias_sizes=self.frame_nets.bias_sizes,
-            fan_ins={"l1_u": 2, "l1_v": 2, "l2_u": h, "l2_v": h, "out": h},
-            gops=self.gops.count,
-            patches=self.patches,
-            hidden=h,
-            rff_features=config.rff_features,
-            rff_sigma=config.rff_sigma,
-            latent_dim=config.latent_dim,
-            generator=generator,
-        )
+        fan_ins = {"l1_u": 2, "l1_v": 2, "l2_u": h, "l2_v": h, "out": h}
+        if config.bias_source == "per_frame":
+            anchors = range(self.num_frames) if anchor_frames is None else anchor_frames
+            times = torch.tensor([float(self.gops.time_of(f)) for f in anchors])
+            self.bias_net = PerFrameBiases(
+                self.frame_nets.bias_sizes, fan_ins, self.units, times, generator
+            )
+        else:
+            self.bias_net = BiasNetwork(
+                bias_sizes=self.frame_nets.bias_sizes,
+                fan_ins=fan_ins,
+                gops=self.gops.count,
+                patches=self.patches,
+                hidden=h,
+                rff_features=config.rff_features,
+                rff_sigma=config.rff_sigma,
+                latent_dim=config.latent_dim,
+                generator=generator,
+            )
 
     # ------------------------------------------------------------------ evaluation
     def biases(self, unit: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, ...]:

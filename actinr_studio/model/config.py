@@ -45,6 +45,10 @@ class ModelConfig:
     activation: str = "wire"
     """Activation of the frame network: 'wire' (2-D complex Gabor)."""
 
+    bias_source: str = "network"
+    """Where the biases come from: 'network' (the bias network of t: ActINR) or 'per_frame'
+    (free biases per anchor frame, linearly interpolated between them: the paper's ablation)."""
+
     seed: int = 0
     """Seed of the initial weights and of the random Fourier frequencies."""
 
@@ -61,6 +65,8 @@ class ModelConfig:
                 raise UserError(f"{name} must be a positive number, got {value}")
         if self.rff_features < 1 or self.latent_dim < 0:
             raise UserError("rff_features must be >= 1 and latent_dim >= 0")
+        if self.bias_source not in ("network", "per_frame"):
+            raise UserError(f"bias_source must be 'network' or 'per_frame', got {self.bias_source!r}")
         if self.activation not in ACTIVATIONS:
             raise UserError(
                 f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}"

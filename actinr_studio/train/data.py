@@ -126,7 +126,9 @@ class PixelSampler:
         scale = 2.0 / (p - 1)
         local = torch.stack((rx, ry), dim=-1).float() * scale - 1.0
         if self.overlap:
-            weight = weight * _tent(local[..., 0]) * _tent(local[..., 1])
+            # The render's tent at pixel centres: 1 - |local| * (P - 1) / P.
+            s = (p - 1) / p
+            weight = weight * _tent(local[..., 0] * s) * _tent(local[..., 1] * s)
         t = frame.float() * self.time_scale
         return local, t, target, weight
 

@@ -73,6 +73,7 @@ class Trainer:
             state["lr_scale"] = self._lr_scale
             state["total_steps"] = self.total_steps
             state["pixels_seen"] = self.pixels_seen
+            state["sampler_rng"] = self.sampler.generator.get_state()
         return state
 
     def load_state_dict(self, state: dict) -> None:
@@ -84,6 +85,8 @@ class Trainer:
             self._lr_scale = float(state.get("lr_scale", 1.0))
             self.total_steps = max(int(state.get("total_steps", self.total_steps)), self.step)
             self.pixels_seen = float(state.get("pixels_seen", 0.0))
+        if "sampler_rng" in state:
+            self.sampler.generator.set_state(state["sampler_rng"].cpu())
 
     # ------------------------------------------------------------------ the loop
     def run(self) -> Generator[ev.Event, ev.Command | None, None]:

@@ -11,6 +11,7 @@ benchmark use it headless.
 from __future__ import annotations
 
 from actinr_studio.video.clip import VideoClip
+from actinr_studio.video.images import write_image
 from actinr_studio.video.reader import ClipInfo, probe_clip, read_clip
 from actinr_studio.video.synthetic import gradient_clip, moving_disc
 from actinr_studio.video.writer import ExportCancelled, write_clip
@@ -24,4 +25,5 @@ __all__ = [
     "probe_clip",
     "read_clip",
     "write_clip",
+    "write_image",
 ]

@@ -71,3 +71,35 @@ def probe_image(path: Path) -> tuple[int, int, str]:
     if width <= 0 or height <= 0:
         raise UserError(f"Cannot read image {path}: unknown picture size")
     return width, height, codec
+
+
+def write_image(path: str | Path, image) -> Path:
+    """Write one (H, W, 3) uint8 RGB image as a PNG, atomically (temporary name, then rename)."""
+    import os
+
+    import numpy as np
+
+    path = Path(path)
+    image = np.ascontiguousarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise UserError("an image must be (H, W, 3) uint8")
+    if path.suffix.lower() != ".png":
+        raise UserError(f"images are written as PNG; use a name ending in .png, not {path.name}")
+    if not path.parent.is_dir():
+        raise UserError(f"cannot write {path}: folder {path.parent} does not exist")
+    temp = path.with_name(f".{path.stem}.partial-{os.getpid()}.png")
+    try:
+        with av.open(str(temp), "w", format="image2") as container:
+            stream = container.add_stream("png", rate=1)
+            stream.width, stream.height = image.shape[1], image.shape[0]
+            stream.pix_fmt = "rgb24"
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+        os.replace(temp, path)
+    except (OSError, av.error.FFmpegError) as exc:
+        temp.unlink(missing_ok=True)
+        raise UserError(f"cannot write {path}: {error_reason(exc)}") from None
+    return path
