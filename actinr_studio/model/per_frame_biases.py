@@ -12,8 +12,9 @@ from torch import nn
 class PerFrameBiases(nn.Module):
     """A learned bias vector per (unit, anchor frame) for every map; linear in t between anchors.
 
-    At an anchor time it returns that anchor's biases exactly; outside the anchors it holds the
-    nearest one.
+    Every anchor's biases start from their own random draw, as independent per-frame biases
+    would. At an anchor time it returns that anchor's biases exactly; outside the anchors it
+    holds the nearest one.
     """
 
     def __init__(self, bias_sizes: dict[str, int], fan_ins: dict[str, int], units: int,
@@ -24,8 +25,8 @@ class PerFrameBiases(nn.Module):
         a = len(anchor_times)
         self.tables = nn.ParameterDict({
             name: nn.Parameter(
-                (torch.rand(units, 1, size, generator=generator) * 2 - 1)
-                .div(math.sqrt(fan_ins[name])).expand(units, a, size).clone()
+                (torch.rand(units, a, size, generator=generator) * 2 - 1)
+                .div(math.sqrt(fan_ins[name]))
             )
             for name, size in bias_sizes.items()
         })
