@@ -74,11 +74,16 @@ class ActINR(nn.Module):
         return b1, b2, maps["out"]
 
     def forward(
-        self, points: torch.Tensor, t: torch.Tensor, unit: torch.Tensor | None = None
+        self,
+        points: torch.Tensor,
+        t: torch.Tensor,
+        unit: torch.Tensor | None = None,
+        traceable: bool = False,
     ) -> torch.Tensor:
         """RGB at ``points`` (U, K, M, 2) (local x, y) and times ``t`` (U, K) of ``unit`` (U,).
 
         ``unit=None`` means every unit in order, which avoids gathering the weights.
+        ``traceable=True`` picks the formulation ``torch.compile`` handles best.
         """
         if unit is None:
             unit_index = torch.arange(self.units, device=points.device)
@@ -87,7 +92,9 @@ class ActINR(nn.Module):
             unit_index = unit
             weights = self.frame_nets.weights(unit)
         biases = self.biases(unit_index, t)
-        return frame_forward(points, *weights, *biases, self.config.w0, self.config.s0)
+        return frame_forward(
+            points, *weights, *biases, self.config.w0, self.config.s0, traceable=traceable
+        )
 
     # ------------------------------------------------------------------ rendering
     @torch.no_grad()

@@ -66,7 +66,9 @@ class ModelConfig:
         if self.rff_features < 1 or self.latent_dim < 0:
             raise UserError("rff_features must be >= 1 and latent_dim >= 0")
         if self.bias_source not in ("network", "per_frame"):
-            raise UserError(f"bias_source must be 'network' or 'per_frame', got {self.bias_source!r}")
+            raise UserError(
+                f"bias_source must be 'network' or 'per_frame', got {self.bias_source!r}"
+            )
         if self.activation not in ACTIVATIONS:
             raise UserError(
                 f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}"

@@ -16,7 +16,12 @@ import math
 import torch
 from torch import nn
 
-from actinr_studio.model.gabor import gabor_complex_input, gabor_real_input
+from actinr_studio.model.gabor import (
+    gabor_complex_input,
+    gabor_layer_complex,
+    gabor_layer_real,
+    gabor_real_input,
+)
 
 
 def frame_forward(
@@ -31,31 +36,45 @@ def frame_forward(
     b3: torch.Tensor,
     w0: float,
     s0: float,
+    traceable: bool = False,
 ) -> torch.Tensor:
     """Evaluate the frame networks.
 
     points: (U, K, M, 2) local coordinates; b1: (U, K, 2h) as [u | v]; b2: (U, K, 4h) as
     [ur | vr | ui | vi]; b3: (U, K, 3). Returns RGB (U, K, M, 3).
+
+    ``traceable=False`` (eager) uses Gabor layers with a hand-written backward that needs no
+    transcendental functions (about 1.3x faster eager training); ``traceable=True`` uses plain
+    tensor maths, which ``torch.compile`` fuses better than the hand-written form.
     """
+    layer_real = _plain_real if traceable else gabor_layer_real
+    layer_complex = _plain_complex if traceable else gabor_layer_complex
     units, k, m, _ = points.shape
     h = w2_re.shape[1]
     # Layer 1 (inner size 2): two broadcast multiply-adds beat a bmm.
     x = points[..., 0:1]
     y = points[..., 1:2]
     pre1 = x * w1[:, None, None, 0, :] + y * w1[:, None, None, 1, :] + b1[:, :, None, :]
-    a, b = gabor_real_input(pre1[..., :h], pre1[..., h:], w0, s0)
-    z = torch.cat((a, b), dim=-1).reshape(units, k * m, 2 * h)
+    z = layer_real(pre1, w0, s0).reshape(units, k * m, 2 * h)
     # Layer 2: [a | b] @ [[Wr, Wi], [-Wi, Wr]] = [Re(zW) | Im(zW)] for W = [W_u | W_v].
     block = torch.cat(
         (torch.cat((w2_re, w2_im), dim=2), torch.cat((-w2_im, w2_re), dim=2)), dim=1
     )
     pre2 = torch.bmm(z, block).reshape(units, k, m, 4 * h) + b2[:, :, None, :]
-    ur, vr, ui, vi = pre2.split(h, dim=-1)
-    a, b = gabor_complex_input(ur, ui, vr, vi, w0, s0)
-    z = torch.cat((a, b), dim=-1).reshape(units, k * m, 2 * h)
+    z = layer_complex(pre2, w0, s0).reshape(units, k * m, 2 * h)
     # Output: Re(z W3) = a W3re - b W3im.
     w3 = torch.cat((w3_re, -w3_im), dim=1)
     return torch.bmm(z, w3).reshape(units, k, m, 3) + b3[:, :, None, :]
+
+
+def _plain_real(pre: torch.Tensor, w0: float, s0: float) -> torch.Tensor:
+    h = pre.shape[-1] // 2
+    return torch.cat(gabor_real_input(pre[..., :h], pre[..., h:], w0, s0), dim=-1)
+
+
+def _plain_complex(pre: torch.Tensor, w0: float, s0: float) -> torch.Tensor:
+    ur, vr, ui, vi = pre.chunk(4, dim=-1)
+    return torch.cat(gabor_complex_input(ur, ui, vr, vi, w0, s0), dim=-1)
 
 
 class FrameNetworks(nn.Module):

@@ -58,9 +58,10 @@ class Trainer:
         self.metrics: dict[str, float | None] = {"train_psnr": None, "heldout_psnr": None}
         self.preview_frame = 0.0
         self.preview_max_side = config.preview_max_side
-        self._loss_fn = masked_loss_fn(self.model)
         if config.compile:
-            self._loss_fn = torch.compile(self._loss_fn, dynamic=False)
+            self._loss_fn = torch.compile(masked_loss_fn(self.model, True), dynamic=False)
+        else:
+            self._loss_fn = masked_loss_fn(self.model)
         self._good_state = None
         n_supervised = float(supervision.train_frames.sum()) * model.height * model.width
         self._epoch_pixels = max(n_supervised, 1.0)
@@ -273,9 +274,11 @@ class Trainer:
         )
 
 
-def masked_loss_fn(model: ActINR):
+def masked_loss_fn(model: ActINR, traceable: bool = False):
+    """The training loss of a batch; ``traceable`` for ``torch.compile``."""
+
     def loss_fn(local, t, target, weight):
-        return masked_mse(model(local, t), target, weight)
+        return masked_mse(model(local, t, traceable=traceable), target, weight)
 
     return loss_fn
 
