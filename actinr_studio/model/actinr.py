@@ -61,6 +61,7 @@ class ActINR(nn.Module):
                 rff_sigma=config.rff_sigma,
                 latent_dim=config.latent_dim,
                 generator=generator,
+                time_init_scale=config.time_init_scale,
             )
 
     # ------------------------------------------------------------------ evaluation

@@ -18,7 +18,8 @@ from torch.nn import functional as F
 class PerPatchMLP(nn.Module):
     """in -> hidden -> hidden -> out with GELU; weights shared, biases per patch."""
 
-    def __init__(self, n_in, hidden, n_out, patches, out_bias_bound, generator=None):
+    def __init__(self, n_in, hidden, n_out, patches, out_bias_bound, generator=None,
+                 out_weight_scale=1.0):
         super().__init__()
 
         def uniform(shape, bound):
@@ -28,7 +29,7 @@ class PerPatchMLP(nn.Module):
         self.b1 = uniform((patches, hidden), 1 / math.sqrt(n_in))
         self.w2 = uniform((hidden, hidden), 1 / math.sqrt(hidden))
         self.b2 = uniform((patches, hidden), 1 / math.sqrt(hidden))
-        self.w3 = uniform((hidden, n_out), 1 / math.sqrt(hidden))
+        self.w3 = uniform((hidden, n_out), out_weight_scale / math.sqrt(hidden))
         # The per-patch output bias sets where each basis function sits at the start: spread it
         # like a standard linear layer's bias for the frame layer it feeds.
         self.b3 = uniform((patches, n_out), out_bias_bound)
@@ -54,6 +55,7 @@ class BiasNetwork(nn.Module):
         rff_sigma: float,
         latent_dim: int,
         generator: torch.Generator | None = None,
+        time_init_scale: float = 1.0,
     ):
         super().__init__()
         self.map_names = tuple(bias_sizes)
@@ -68,7 +70,8 @@ class BiasNetwork(nn.Module):
         self.mlps = nn.ModuleDict(
             {
                 name: PerPatchMLP(
-                    n_in, hidden, size, patches, 1 / math.sqrt(fan_ins[name]), generator
+                    n_in, hidden, size, patches, 1 / math.sqrt(fan_ins[name]), generator,
+                    time_init_scale,
                 )
                 for name, size in bias_sizes.items()
             }

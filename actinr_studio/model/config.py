@@ -39,6 +39,10 @@ class ModelConfig:
     latent_dim: int = 10
     """Length of the learned latent code per (GOP, patch, bias map)."""
 
+    time_init_scale: float = 1.0
+    """Scale of the bias network's last-layer weights at initialisation: how much the biases
+    vary with t at the start (the per-patch part of the biases is not scaled)."""
+
     overlap: bool = False
     """Overlapping windows: stride P/2 with tent weights that sum to one (removes seams)."""
 
@@ -63,6 +67,8 @@ class ModelConfig:
             value = getattr(self, name)
             if not (value > 0 and value < float("inf")):
                 raise UserError(f"{name} must be a positive number, got {value}")
+        if not (0 <= self.time_init_scale < float("inf")):
+            raise UserError(f"time_init_scale must be >= 0, got {self.time_init_scale}")
         if self.rff_features < 1 or self.latent_dim < 0:
             raise UserError("rff_features must be >= 1 and latent_dim >= 0")
         if self.bias_source not in ("network", "per_frame"):
