@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -24,6 +23,13 @@ class Task:
     def describe(self) -> str:
         return self.name
 
+    def extra_metrics(
+        self, predicted: np.ndarray, supervision: Supervision, frames: list[int], model=None
+    ) -> dict[str, float]:
+        """Task-specific scores of ``predicted`` (K, H, W, 3) at ``frames`` (besides PSNR and
+        SSIM); ``model``: the trained ActINR when scoring it (None for a baseline)."""
+        return {}
+
 
 class Represent(Task):
     """Plain fit: every frame is trained on and scored."""
@@ -36,6 +42,13 @@ class Represent(Task):
 
     def describe(self) -> str:
         return "represent: fit every frame"
+
+    def extra_metrics(self, predicted, supervision, frames, model=None) -> dict[str, float]:
+        """Bits per pixel of the model stored in float16: parameters * 16 / (N * H * W)."""
+        if model is None:
+            return {}
+        n, (h, w) = supervision.num_frames, supervision.full_size
+        return {"bpp_fp16": model.parameter_count() * 16.0 / (n * h * w)}
 
 
 class Interpolate(Task):
@@ -64,17 +77,11 @@ class Interpolate(Task):
         return f"{self.name}: train on every {self.factor}th frame, score the frames between"
 
 
-_PATTERNS = {r"represent": lambda m: Represent(), r"interp-(\d+)": lambda m: Interpolate(int(m[1]))}
-TASK_NAMES = ("represent", "interp-F")
-
-
 def parse_task(name: str) -> Task:
-    """'represent' or 'interp-F' (F >= 2)."""
-    for pattern, make in _PATTERNS.items():
-        match = re.fullmatch(pattern, name.strip().lower())
-        if match:
-            return make(match)
-    raise UserError(f"unknown task {name!r}; choose one of: {', '.join(TASK_NAMES)}")
+    """A task from its string; the grammar is in :mod:`actinr_studio.tasks.registry`."""
+    from actinr_studio.tasks.registry import parse_task as parse
+
+    return parse(name)
 
 
 @dataclass(frozen=True)
@@ -85,22 +92,54 @@ class TaskScore:
     similarity_name: str
     similarity: float
     render_seconds: float
+    extra: dict = field(default_factory=dict)
+    """Task-specific scores, e.g. ``hole_psnr`` (inpaint) or ``bpp_fp16`` (represent)."""
 
 
-def score_model(render_frame, supervision: Supervision, frames=None) -> TaskScore:
-    """Render the scored frames with ``render_frame(index) -> (H, W, 3) uint8`` and score them
-    against the clean reference."""
-    if frames is None:
-        mask = supervision.scored_frames
-        frames = np.nonzero(mask if mask is not None else supervision.train_frames)[0]
+def scored_indices(supervision: Supervision) -> list[int]:
+    """The frames a task scores (its scored frames, else its training frames)."""
+    mask = supervision.scored_frames
+    return [int(f) for f in np.nonzero(mask if mask is not None else supervision.train_frames)[0]]
+
+
+def score_frames(
+    predicted: np.ndarray,
+    supervision: Supervision,
+    frames,
+    task: Task | None = None,
+    model=None,
+    seconds: float = 0.0,
+) -> TaskScore:
+    """Score predicted frames (K, H, W, 3) (uint8, or float in [0, 1]) at ``frames`` against
+    the clean reference, the same way for ActINR and for every baseline."""
     frames = [int(f) for f in frames]
     if not frames:
         raise UserError("the task scores no frames on this clip")
-    started = time.perf_counter()
-    rendered = np.stack([render_frame(f) for f in frames])
-    seconds = time.perf_counter() - started
     reference = supervision.clean[frames]
-    per_frame = psnr_per_frame(rendered, reference)
-    name, value = structural_similarity(rendered, reference)
+    per_frame = psnr_per_frame(predicted, reference)
+    name, value = structural_similarity(predicted, reference)
+    extra = task.extra_metrics(predicted, supervision, frames, model) if task else {}
     return TaskScore(tuple(frames), tuple(float(p) for p in per_frame), float(per_frame.mean()),
-                     name, value, seconds)
+                     name, value, seconds, dict(extra))
+
+
+def score_model(
+    render_frame, supervision: Supervision, frames=None, task: Task | None = None, model=None
+) -> TaskScore:
+    """Render the scored frames with ``render_frame(index) -> (H, W, 3) uint8`` and score them
+    against the clean reference (plus ``task``'s extra metrics; ``model`` for those that need
+    it, e.g. bits per pixel)."""
+    frames = scored_indices(supervision) if frames is None else [int(f) for f in frames]
+    if not frames:
+        raise UserError("the task scores no frames on this clip")
+    per_frame, similarity, name = [], [], "ssim"
+    render_seconds = 0.0
+    for f in frames:  # one frame at a time: memory stays bounded for long clips
+        t0 = time.perf_counter()
+        image = render_frame(f)
+        render_seconds += time.perf_counter() - t0
+        per_frame.append(float(psnr_per_frame(image, supervision.clean[f])[0]))
+        name, value = structural_similarity(image, supervision.clean[f])
+        similarity.append(value)
+    return TaskScore(tuple(frames), tuple(per_frame), float(np.mean(per_frame)), name,
+                     float(np.mean(similarity)), render_seconds)
