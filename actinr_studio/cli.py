@@ -14,7 +14,7 @@ from pathlib import Path
 from actinr_studio import __version__
 from actinr_studio.errors import UserError
 
-COMMANDS = ("fit", "render", "export", "info", "bench")
+COMMANDS = ("fit", "render", "export", "info", "bench", "eval")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -96,7 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     fit = sub.add_parser("fit", help="train a model on a clip")
     fit.add_argument("clip", help="video file, image, or folder of frames")
     fit.add_argument("-o", "--output", required=True, help="model file to write (.pt)")
-    fit.add_argument("--task", default="represent", help="represent or interp-F (e.g. interp-2)")
+    fit.add_argument("--task", default="represent",
+                     help="represent, interp-F, sr-S, denoise[:tau=30,sigma=1], denoise:noisy, "
+                     "inpaint[:mask=PATH]")
     fit.add_argument("--start", type=_nonnegative_int, default=0, help="first frame")
     fit.add_argument("--frames", type=_positive_int, default=None, help="number of frames")
     fit.add_argument("--scale", type=_scale, default=1.0, help="downscale factor on load")
@@ -138,6 +140,28 @@ def build_parser() -> argparse.ArgumentParser:
     info = sub.add_parser("info", help="describe a model file")
     info.add_argument("model")
     info.add_argument("--json", action="store_true", help="print JSON")
+
+    evaluate = sub.add_parser(
+        "eval", help="fit a task and score it next to the usual alternatives (JSON, Markdown)")
+    evaluate.add_argument("clip", help="video file, image, or folder of frames")
+    evaluate.add_argument("--task", required=True,
+                          help="interp-F, sr-S, denoise[:tau=30,sigma=1,seed=0], denoise:noisy, "
+                          "inpaint[:mask=PATH] or represent")
+    evaluate.add_argument("--frames", type=_positive_int, default=20, help="frames (default 20)")
+    evaluate.add_argument("--start", type=_nonnegative_int, default=0, help="first frame")
+    evaluate.add_argument("--scale", type=_scale, default=2.0,
+                          help="downscale factor on load (default 2, the CPU protocol)")
+    evaluate.add_argument("--seed", type=_nonnegative_int, default=0)
+    evaluate.add_argument("--time-budget", type=_positive_float, default=None,
+                          help="ActINR training seconds (default 60 unless --steps is given)")
+    evaluate.add_argument("--steps", type=_positive_int, default=None, help="training steps")
+    evaluate.add_argument("--baselines", default="all",
+                          help="all, none, or names separated by commas")
+    evaluate.add_argument("--device", default="auto", help="auto, cpu or cuda[:N]")
+    evaluate.add_argument("--config", help="JSON run config for ActINR")
+    evaluate.add_argument("-o", "--output", help="results JSON to write")
+    evaluate.add_argument("--markdown", help="results table (Markdown) to write")
+    evaluate.add_argument("--quiet", action="store_true", help="print no table")
 
     bench = sub.add_parser("bench", help="benchmarks (JSON results)")
     bench_sub = bench.add_subparsers(dest="bench", parser_class=_Parser, required=True)
@@ -232,6 +256,28 @@ def cmd_info(args) -> int:
     return 0
 
 
+def cmd_eval(args) -> int:
+    from actinr_studio.bench.eval import (
+        EvalRequest,
+        check_output_paths,
+        run_eval,
+        to_markdown,
+        write_outputs,
+    )
+
+    check_output_paths(args.output, args.markdown)
+    request = EvalRequest(
+        clip=args.clip, task=args.task, frames=args.frames, start=args.start, scale=args.scale,
+        seed=args.seed, time_budget=args.time_budget, steps=args.steps,
+        baselines=args.baselines, device=args.device, config=args.config,
+    )
+    result = run_eval(request)
+    write_outputs(result, args.output, args.markdown)
+    if not args.quiet:
+        print(to_markdown(result))
+    return 0
+
+
 def _launch_gui(path: str | None) -> int:
     try:
         from actinr_studio.gui import run_gui
@@ -251,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             return _launch_gui(argv[0] if argv else None)
         args = build_parser().parse_args(argv)
         handler = {"fit": cmd_fit, "render": cmd_render, "export": cmd_export,
-                   "info": cmd_info}.get(args.command)
+                   "info": cmd_info, "eval": cmd_eval}.get(args.command)
         if handler is None:
             from actinr_studio.bench.cli import run_bench
 

@@ -52,7 +52,7 @@ def random_points(units: int, k: int, m: int, generator: torch.Generator) -> tor
         {"rff_sigma": float("nan")},
         {"rff_features": 0},
         {"latent_dim": -1},
-        {"activation": "siren"},
+        {"activation": "relu"},
     ],
 )
 def test_model_config_rejects_bad_values(bad) -> None:

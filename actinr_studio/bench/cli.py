@@ -30,6 +30,20 @@ def add_bench_parsers(sub) -> None:
     quality.add_argument("--config", help="JSON run config to use for ActINR")
     quality.add_argument("-o", "--output", help="also write the JSON here")
 
+    paper = sub.add_parser("paper", help="the paper's toy experiments (Table 4, Fig. 9)")
+    paper_sub = paper.add_subparsers(dest="paper_bench", parser_class=type(paper),
+                                     required=True)
+    for name, text in (("table4", "oracle / interpolated per-frame biases vs the bias network"),
+                       ("fig9", "SIREN vs Gauss vs WIRE: held-out PSNR, background error")):
+        p = paper_sub.add_parser(name, help=text)
+        p.add_argument("--steps", type=int, default=None,
+                       help="training steps per model (default 1500)")
+        p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+        p.add_argument("--format", choices=("both", "json", "markdown"), default="both",
+                       help="print JSON, the Markdown table, or both (JSON first)")
+        p.add_argument("-o", "--output", help="also write the JSON here")
+
     gui = sub.add_parser("gui", help="event-loop latency and scrubbing speed (offscreen)")
     gui.add_argument("--seconds", type=float, default=20.0)
     gui.add_argument("-o", "--output", help="also write the JSON here")
@@ -48,6 +62,8 @@ def run_bench(args) -> int:
         result = bench_quality(args.clip, frames=args.frames, scale=args.scale,
                                factor=args.factor, budgets=budgets, device=args.device,
                                seed=args.seed, config_path=args.config)
+    elif args.bench == "paper":
+        return _run_paper(args)
     else:
         import os
 
@@ -59,6 +75,26 @@ def run_bench(args) -> int:
         result = bench_gui(seconds=args.seconds)
     text = json.dumps(result, indent=2, default=str)
     print(text)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+    return 0
+
+
+def _run_paper(args) -> int:
+    from actinr_studio.bench import paper
+
+    if args.steps is not None and args.steps < 1:
+        raise UserError(f"--steps must be >= 1, got {args.steps}")
+    if args.threads < 1:
+        raise UserError(f"--threads must be >= 1, got {args.threads}")
+    settings = paper.settings_with(steps=args.steps, seed=args.seed)
+    bench = paper.table4 if args.paper_bench == "table4" else paper.fig9
+    result = bench(settings, threads=args.threads)
+    text = json.dumps(result, indent=2, default=str)
+    if args.format in ("both", "json"):
+        print(text)
+    if args.format in ("both", "markdown"):
+        print(("\n" if args.format == "both" else "") + result["markdown"])
     if args.output:
         Path(args.output).write_text(text + "\n")
     return 0

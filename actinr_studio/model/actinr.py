@@ -8,7 +8,7 @@ from torch import nn
 
 from actinr_studio.model.bias_net import BiasNetwork
 from actinr_studio.model.config import ModelConfig
-from actinr_studio.model.frame_net import FrameNetworks, frame_forward
+from actinr_studio.model.frame_net import FrameNetworks
 from actinr_studio.model.geometry import GopLayout, PatchGrid
 from actinr_studio.model.per_frame_biases import PerFrameBiases
 
@@ -41,9 +41,12 @@ class ActINR(nn.Module):
         self.patches = self.grid.count
         self.units = self.gops.count * self.patches
         generator = torch.Generator().manual_seed(config.seed)
-        self.frame_nets = FrameNetworks(self.units, config.hidden, generator)
+        self.frame_nets = FrameNetworks(
+            self.units, config.hidden, generator, config.activation, config.w0
+        )
+        self._frame_forward = self.frame_nets.forward_fn()
         h = config.hidden
-        fan_ins = {"l1_u": 2, "l1_v": 2, "l2_u": h, "l2_v": h, "out": h}
+        fan_ins = self.frame_nets.bias_fan_ins
         if config.bias_source == "per_frame":
             anchors = range(self.num_frames) if anchor_frames is None else anchor_frames
             times = torch.tensor([float(self.gops.time_of(f)) for f in anchors])
@@ -66,13 +69,9 @@ class ActINR(nn.Module):
 
     # ------------------------------------------------------------------ evaluation
     def biases(self, unit: torch.Tensor, t: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """Biases (b1, b2, b3) of the frame networks of ``unit`` (U,) at times ``t`` (U, K)."""
-        maps = self.bias_net(unit, t)
-        h = self.config.hidden
-        b1 = torch.cat((maps["l1_u"], maps["l1_v"]), dim=-1)
-        l2u, l2v = maps["l2_u"], maps["l2_v"]
-        b2 = torch.cat((l2u[..., :h], l2v[..., :h], l2u[..., h:], l2v[..., h:]), dim=-1)
-        return b1, b2, maps["out"]
+        """Biases (b1, b2, b3) of the frame networks of ``unit`` (U,) at times ``t`` (U, K),
+        laid out as the activation's forward function takes them."""
+        return self.frame_nets.assemble_biases(self.bias_net(unit, t))
 
     def forward(
         self,
@@ -93,7 +92,7 @@ class ActINR(nn.Module):
             unit_index = unit
             weights = self.frame_nets.weights(unit)
         biases = self.biases(unit_index, t)
-        return frame_forward(
+        return self._frame_forward(
             points, *weights, *biases, self.config.w0, self.config.s0, traceable=traceable
         )
 
@@ -143,7 +142,9 @@ class ActINR(nn.Module):
             weights = self.frame_nets.weights(unit)
             for p0 in range(0, n_points, point_step):
                 pts = local[u0 : u0 + unit_step, p0 : p0 + point_step]
-                rgb = frame_forward(pts[:, None], *weights, *biases, self.config.w0, self.config.s0)
+                rgb = self._frame_forward(
+                    pts[:, None], *weights, *biases, self.config.w0, self.config.s0
+                )
                 w = weight[u0 : u0 + unit_step, p0 : p0 + point_step]
                 out.index_add_(
                     0,

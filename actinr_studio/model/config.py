@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 from actinr_studio.errors import UserError
 
-ACTIVATIONS = ("wire",)
+ACTIVATIONS = ("wire", "gauss", "siren")
+"""Frame-network activations: 'wire' (complex Gabor, the paper's), 'gauss' and 'siren'
+(real networks, for the paper's activation ablation, Fig. 9)."""
 
 
 @dataclass(frozen=True)
@@ -25,10 +27,13 @@ class ModelConfig:
     """Width of the two Gabor layers, in complex features (paper 36; released code 33)."""
 
     w0: float = 5.0
-    """Frequency of the complex Gabor wavelet (released code 5)."""
+    """Frequency of the complex Gabor wavelet (released code 5). For ``activation='siren'`` it is
+    SIREN's w0 in sin(w0 * u): SIREN usually uses 30, so set it explicitly (the paper benchmark
+    does); unused by 'gauss'."""
 
     s0: float = 10.0
-    """Scale of the Gaussian window of the Gabor wavelet (released code 10)."""
+    """Scale of the Gaussian window of the Gabor wavelet (released code 10). For
+    ``activation='gauss'`` it is the scale in exp(-(s0 * u)^2); unused by 'siren'."""
 
     rff_features: int = 40
     """Number of random Fourier frequencies B of time t fed to the bias network."""
@@ -47,7 +52,9 @@ class ModelConfig:
     """Overlapping windows: stride P/2 with tent weights that sum to one (removes seams)."""
 
     activation: str = "wire"
-    """Activation of the frame network: 'wire' (2-D complex Gabor)."""
+    """Activation of the frame network: 'wire' (2-D complex Gabor: two maps u, v per layer,
+    complex layer 2 and output), or the real ablations 'gauss' (exp(-(s0 u)^2)) and 'siren'
+    (sin(w0 u)): real 2 -> h -> h -> 3 networks with one map per layer."""
 
     bias_source: str = "network"
     """Where the biases come from: 'network' (the bias network of t: ActINR) or 'per_frame'

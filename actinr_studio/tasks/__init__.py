@@ -1,8 +1,18 @@
 """Tasks: each prepares what the model sees (a Supervision) and how it is scored.
 
-Must not import Qt.
+One module per task (``base``: represent and interpolation; ``super_resolve``, ``denoise``,
+``inpaint``); ``registry`` parses task strings. Must not import Qt.
 """
 
-from actinr_studio.tasks.base import Task, TaskScore, parse_task, score_model
+from actinr_studio.tasks.base import (
+    Task,
+    TaskScore,
+    parse_task,
+    score_frames,
+    score_model,
+    scored_indices,
+)
+from actinr_studio.tasks.registry import TASK_NAMES
 
-__all__ = ["Task", "TaskScore", "parse_task", "score_model"]
+__all__ = ["TASK_NAMES", "Task", "TaskScore", "parse_task", "score_frames", "score_model",
+           "scored_indices"]

@@ -132,14 +132,7 @@ def score_model(
     frames = scored_indices(supervision) if frames is None else [int(f) for f in frames]
     if not frames:
         raise UserError("the task scores no frames on this clip")
-    per_frame, similarity, name = [], [], "ssim"
-    render_seconds = 0.0
-    for f in frames:  # one frame at a time: memory stays bounded for long clips
-        t0 = time.perf_counter()
-        image = render_frame(f)
-        render_seconds += time.perf_counter() - t0
-        per_frame.append(float(psnr_per_frame(image, supervision.clean[f])[0]))
-        name, value = structural_similarity(image, supervision.clean[f])
-        similarity.append(value)
-    return TaskScore(tuple(frames), tuple(per_frame), float(np.mean(per_frame)), name,
-                     float(np.mean(similarity)), render_seconds)
+    started = time.perf_counter()
+    predicted = np.stack([render_frame(f) for f in frames])  # uint8; metrics go frame by frame
+    seconds = time.perf_counter() - started
+    return score_frames(predicted, supervision, frames, task, model, seconds)

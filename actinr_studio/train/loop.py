@@ -26,8 +26,16 @@ from actinr_studio.train.metrics import mse_to_psnr, psnr_per_frame
 PAUSE_POLL_SECONDS = 0.05
 
 
-def masked_mse(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """Mean squared error over the weighted (supervised) samples and the three channels."""
+def masked_mse(
+    pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor, group: int = 1
+) -> torch.Tensor:
+    """Mean squared error over the weighted (supervised) samples and the three channels.
+
+    ``group`` > 1 (super-resolution): ``pred`` is (U, K, M*group, 3) and each run of ``group``
+    predictions is averaged (average pooling of the full-res block) before the comparison
+    with the (U, K, M, 3) target."""
+    if group > 1:
+        pred = pred.reshape(*target.shape[:-1], group, 3).mean(-2)
     err = ((pred - target) ** 2).sum(-1)
     return (err * weight).sum() / (3.0 * weight.sum().clamp_min(1e-8))
 
@@ -59,9 +67,11 @@ class Trainer:
         self.preview_frame = 0.0
         self.preview_max_side = config.preview_max_side
         if config.compile:
-            self._loss_fn = torch.compile(masked_loss_fn(self.model, True), dynamic=False)
+            self._loss_fn = torch.compile(
+                masked_loss_fn(self.model, True, self.sampler.group), dynamic=False
+            )
         else:
-            self._loss_fn = masked_loss_fn(self.model)
+            self._loss_fn = masked_loss_fn(self.model, group=self.sampler.group)
         self._good_state = None
         n_supervised = float(supervision.train_frames.sum()) * model.height * model.width
         self._epoch_pixels = max(n_supervised, 1.0)
@@ -274,11 +284,12 @@ class Trainer:
         )
 
 
-def masked_loss_fn(model: ActINR, traceable: bool = False):
-    """The training loss of a batch; ``traceable`` for ``torch.compile``."""
+def masked_loss_fn(model: ActINR, traceable: bool = False, group: int = 1):
+    """The training loss of a batch; ``traceable`` for ``torch.compile``; ``group``: points
+    averaged per target (S*S for super-resolution)."""
 
     def loss_fn(local, t, target, weight):
-        return masked_mse(model(local, t, traceable=traceable), target, weight)
+        return masked_mse(model(local, t, traceable=traceable), target, weight, group)
 
     return loss_fn
 
