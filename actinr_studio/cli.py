@@ -14,7 +14,7 @@ from pathlib import Path
 from actinr_studio import __version__
 from actinr_studio.errors import UserError
 
-COMMANDS = ("fit", "render", "export", "info", "bench", "eval")
+COMMANDS = ("fit", "render", "export", "info", "bench", "eval", "biases")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -137,6 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--quality", type=_nonnegative_int, help="H.264 CRF (default 18)")
     export.add_argument("--quiet", action="store_true")
 
+    biases = sub.add_parser("biases", help="bias trajectories of patches over time (CSV)")
+    biases.add_argument("model")
+    biases.add_argument("--patch", required=True, help="row,col (several: r,c;r,c)")
+    biases.add_argument("--layer", default="l1_u", help="l1_u, l1_v, l2_u, l2_v or out")
+    biases.add_argument("--samples-per-frame", type=_positive_int, default=20)
+    biases.add_argument("-o", "--output", required=True, help="CSV file")
+
     info = sub.add_parser("info", help="describe a model file")
     info.add_argument("model")
     info.add_argument("--json", action="store_true", help="print JSON")
@@ -225,6 +232,15 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_biases(args) -> int:
+    from actinr_studio.inspect import export_biases_csv
+
+    path = export_biases_csv(args.model, args.patch, args.layer, args.output,
+                             samples_per_frame=args.samples_per_frame)
+    print(f"wrote {path}")
+    return 0
+
+
 def cmd_info(args) -> int:
     from actinr_studio.checkpoint import load_checkpoint
 
@@ -297,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
             return _launch_gui(argv[0] if argv else None)
         args = build_parser().parse_args(argv)
         handler = {"fit": cmd_fit, "render": cmd_render, "export": cmd_export,
-                   "info": cmd_info, "eval": cmd_eval}.get(args.command)
+                   "info": cmd_info, "eval": cmd_eval, "biases": cmd_biases}.get(args.command)
         if handler is None:
             from actinr_studio.bench.cli import run_bench
 

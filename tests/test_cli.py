@@ -81,3 +81,20 @@ def test_render_frame_outside_the_clip_is_refused(tmp_path, sample_clip_path, ca
     capsys.readouterr()
     assert main(["render", str(model), "--frame", "7.5", "-o", str(tmp_path / "x.png")]) == 2
     assert "within 0 ... 2" in capsys.readouterr().err
+
+
+def test_biases_command_writes_trajectories(tmp_path, sample_clip_path, capsys):
+    model = tmp_path / "m.pt"
+    assert main(["fit", str(sample_clip_path), "--frames", "5", "--scale", "4", "--steps", "3",
+                 "--patch", "16", "--hidden", "4", "--gop", "4", "--quiet", "-o", str(model)]) == 0
+    out = tmp_path / "b.csv"
+    assert main(["biases", str(model), "--patch", "1,2", "--layer", "l2_u",
+                 "--samples-per-frame", "5", "-o", str(out)]) == 0
+    rows = out.read_text().splitlines()
+    header = rows[0].split(",")
+    assert header[:3] == ["patch_row", "patch_col", "layer_map"]
+    assert sum(name.startswith("l2_u.") for name in header) == 8  # 4 complex -> re + im
+    assert len(rows) > 20
+    capsys.readouterr()
+    assert main(["biases", str(model), "--patch", "9,9", "-o", str(out)]) == 2
+    assert "outside" in capsys.readouterr().err

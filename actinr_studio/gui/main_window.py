@@ -23,7 +23,9 @@ from superqt.utils import create_worker
 
 import actinr_studio
 from actinr_studio.errors import UserError
+from actinr_studio.gui.bias_dock import BiasInspectorPanel
 from actinr_studio.gui.export_dialog import ExportDialog
+from actinr_studio.gui.mask_tools import MaskToolsPanel
 from actinr_studio.gui.open_dialog import OpenClipDialog
 from actinr_studio.gui.plots import PlotsPanel
 from actinr_studio.gui.studio import Studio, is_model_path
@@ -43,6 +45,9 @@ SHORTCUTS = """<table>
 <tr><td>Right-drag</td><td>rubber-band zoom</td></tr>
 <tr><td>Ctrl+O / Ctrl+Shift+O</td><td>open clip / open model</td></tr>
 <tr><td>Ctrl+S / Ctrl+E</td><td>save model / export</td></tr>
+<tr><td>[ / ]</td><td>smaller / larger mask brush</td></tr>
+<tr><td>Ctrl+Z / Ctrl+Shift+Z</td><td>undo / redo a mask edit</td></tr>
+<tr><td>Click / Ctrl+click (inspector open)</td><td>choose / add a patch</td></tr>
 </table>"""
 
 
@@ -113,6 +118,15 @@ class MainWindow(QMainWindow):
         self.training_dock = self._dock("Training", self.training_panel,
                                         Qt.DockWidgetArea.LeftDockWidgetArea)
         self.plots_dock = self._dock("Curves", self.plots, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.mask_panel = MaskToolsPanel(self.studio, self.viewer)
+        self.mask_dock = self._dock("Mask", self.mask_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.tabifyDockWidget(self.training_dock, self.mask_dock)
+        self.training_dock.raise_()
+        self.bias_panel = BiasInspectorPanel(self.studio, self.viewer)
+        self.bias_dock = self._dock("Bias trajectories", self.bias_panel,
+                                    Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.bias_dock.hide()
+        self.bias_dock.visibilityChanged.connect(self.bias_panel.set_active)
         self.export_dialog: ExportDialog | None = None
         self._loader = None
         self._paused = False
@@ -157,6 +171,10 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.training_dock.toggleViewAction())
         view_menu.addAction(self.plots_dock.toggleViewAction())
+        view_menu.addAction(self.mask_dock.toggleViewAction())
+        inspector = self.bias_dock.toggleViewAction()
+        inspector.setShortcut(QKeySequence("Ctrl+B"))
+        view_menu.addAction(inspector)
         self._action(view_menu, "Reset &Zoom", lambda: self.viewer.view.reset_zoom(), "Ctrl+0")
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard Shortcuts", self._on_shortcuts_triggered, "F1")
@@ -260,6 +278,9 @@ class MainWindow(QMainWindow):
         elif studio.model is not None:
             run = studio.run_config
             self.training_panel.set_configs(run.model, run.train, run.task)
+        self.training_panel.set_preview_clip(
+            studio.clip.frames if studio.clip is not None else None
+        )
         name = Path(facts.source).name if facts.source else "untitled"
         self.setWindowTitle(f"{name} ({facts.width}x{facts.height}, {facts.num_frames} frames) "
                             "- actinr studio")

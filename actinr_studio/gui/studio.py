@@ -17,11 +17,13 @@ from actinr_studio.checkpoint import VideoFacts, load_checkpoint, save_checkpoin
 from actinr_studio.config import RunConfig
 from actinr_studio.errors import UserError
 from actinr_studio.gui.jobs import RenderJob
+from actinr_studio.gui.mask_model import MaskStack
 from actinr_studio.gui.renderer import IdleRenderer
 from actinr_studio.gui.session import TrainingSession
 from actinr_studio.model import ActINR
 from actinr_studio.tasks import parse_task
 from actinr_studio.train import Trainer
+from actinr_studio.train import events as ev
 from actinr_studio.video import VideoClip
 
 MODEL_SUFFIXES = (".pt", ".actinr")
@@ -50,6 +52,7 @@ class Studio(QObject):
     frame_rendered = Signal(object)     # RenderedFrame
     notice_posted = Signal(str)
     error_raised = Signal(str)
+    mask_changed = Signal()             # the painted supervision mask changed (or was replaced)
 
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
@@ -64,6 +67,12 @@ class Studio(QObject):
         self.step = 0
         self.metrics: dict = {}
         self.pending_trainer_state: dict | None = None
+        self.masks: MaskStack | None = None
+        self._task_mask: np.ndarray | None = None  # the task's own pixel mask (e.g. inpaint)
+        self.busy_checks: list = []
+        """Callables saying whether a view's own worker (e.g. the inspector's) still runs;
+        ``shutdown`` waits for them too."""
+        self.closing = False
         self.model_lock = threading.Lock()
         self.session: TrainingSession | None = None
         self.renderer = IdleRenderer(self.model_lock, self)
@@ -89,6 +98,9 @@ class Studio(QObject):
                                        self.model.num_frames) != (clip.height, clip.width,
                                                                   clip.num_frames):
             self._set_model(None)
+        shape = (clip.num_frames, clip.height, clip.width)
+        if self.masks is None or self.masks.shape != shape:
+            self._set_masks(MaskStack(*shape))
         self.train_frames = None
         self.document_changed.emit()
 
@@ -104,6 +116,8 @@ class Studio(QObject):
         self.metrics = dict(ck.metrics)
         self.pending_trainer_state = ck.trainer_state
         self.train_frames = _train_mask(ck.run.task, ck.video.num_frames)
+        self._set_masks(MaskStack.from_extra(
+            ck.extra, (ck.video.num_frames, ck.video.height, ck.video.width)))
         self._set_model(ck.model, ck.step)
         self.document_changed.emit()
 
@@ -114,7 +128,8 @@ class Studio(QObject):
         state = self.trainer.state_dict() if self.trainer is not None else None
         with self.model_lock:
             return save_checkpoint(path, self.model, self.run_config, self.facts, step=self.step,
-                                   metrics=self.metrics, trainer_state=state)
+                                   metrics=self.metrics, trainer_state=state,
+                                   extra=self.masks.to_extra() if self.masks is not None else None)
 
     def _set_model(self, model: ActINR | None, step: int = 0) -> None:
         self.model = model
@@ -134,7 +149,7 @@ class Studio(QObject):
         if self.clip is None:
             raise UserError("open a clip to train on first")
         self._require_idle("start another training")
-        supervision = parse_task(run.task).prepare(self.clip.frames)
+        supervision = self._with_painted_mask(parse_task(run.task).prepare(self.clip.frames))
         clip = self.clip
 
         def make_trainer() -> Trainer:
@@ -158,7 +173,8 @@ class Studio(QObject):
             raise UserError("open the model's clip to train it further")
         trainer = self.trainer
         if trainer is None:
-            supervision = parse_task(self.run_config.task).prepare(self.clip.frames)
+            supervision = self._with_painted_mask(
+                parse_task(self.run_config.task).prepare(self.clip.frames))
             model, state, config = self.model, self.pending_trainer_state, self.run_config.train
             self.train_frames = np.asarray(supervision.train_frames, bool)
 
@@ -174,6 +190,46 @@ class Studio(QObject):
                 trainer.total_steps = max(trainer.total_steps, trainer.step) + int(steps)
                 return trainer
         self._start_session(make_trainer)
+        if trainer is not None:  # the mask may have been edited since it last trained
+            self.session.mailbox.put(ev.SetMask(self.training_mask()), tag="mask")
+
+    # ------------------------------------------------------------------ masks
+    def _set_masks(self, masks: MaskStack | None) -> None:
+        self.masks = masks
+        self.mask_changed.emit()
+
+    def painted_mask(self) -> np.ndarray | None:
+        """The painted mask as training takes it (None: no holes), a copy."""
+        return self.masks.pixel_mask() if self.masks is not None else None
+
+    def _with_painted_mask(self, supervision):
+        """The task's supervision with the painted holes excluded from the loss (an 'inpaint
+        with the user's holes'); a task's own mask, if any, is combined with it."""
+        self._task_mask = supervision.pixel_mask
+        combined = self.training_mask()
+        if combined is None or combined is supervision.pixel_mask:
+            return supervision
+        return dataclasses.replace(supervision, pixel_mask=combined)
+
+    def training_mask(self) -> np.ndarray | None:
+        """The loss mask: the task's own mask (if any) and the painted holes together."""
+        painted, own = self.painted_mask(), self._task_mask
+        if painted is None or own is None:
+            return own if painted is None else painted
+        return np.logical_and(own, painted)
+
+    def mask_edited(self) -> None:
+        """Views call this after changing ``masks``: the running training gets the new mask
+        at its next step (no restart), and views redraw."""
+        if self.is_training:
+            self.session.mailbox.put(ev.SetMask(self.training_mask()), tag="mask")
+        self.mask_changed.emit()
+
+    def live_model(self) -> ActINR | None:
+        """The model being trained (read-only glances: it changes under you) or the idle one."""
+        if self.is_training and self.session.trainer is not None:
+            return self.session.trainer.model
+        return self.model
 
     def _start_session(self, make_trainer) -> None:
         self.renderer.cancel_pending()
@@ -280,12 +336,13 @@ class Studio(QObject):
         """Abort training and wait (at most ``timeout_s``) for the worker threads to end."""
         from PySide6.QtCore import QCoreApplication, QElapsedTimer
 
+        self.closing = True
         self.renderer.cancel_pending()
         if self.session is not None and self.session.is_running:
             self.session.abort()
         timer = QElapsedTimer()
         timer.start()
-        while self.is_training or self.renderer.busy:
+        while self.is_training or self.renderer.busy or any(c() for c in self.busy_checks):
             QCoreApplication.processEvents()
             if timer.elapsed() > timeout_s * 1000:
                 return False

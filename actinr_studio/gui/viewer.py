@@ -13,6 +13,12 @@ from superqt.utils import qdebounced, qthrottled
 
 from actinr_studio.gui.frame_view import FrameView
 from actinr_studio.gui.jobs import RenderedFrame
+from actinr_studio.gui.mask_overlay import (
+    MaskLayer,
+    PatchGridOverlay,
+    ToolOutlines,
+    source_with_holes,
+)
 from actinr_studio.gui.studio import Studio
 from actinr_studio.gui.time_bar import TimeBar
 
@@ -112,6 +118,14 @@ class ViewerPanel(QWidget):
         self._request_full = qdebounced(self._request_full_now, timeout=120, parent=self)
         self._request_detail = qdebounced(self._request_detail_now, timeout=250, parent=self)
         self._refresh_throttled = qthrottled(self.refresh, timeout=40, parent=self)
+        # mask and inspector layers (painting goes to the mask layer's handlers)
+        self.mask_layer = MaskLayer()
+        self.view.main_box.addItem(self.mask_layer)
+        self.tool_outlines = ToolOutlines(self.view.main_box)
+        self.patch_grid = PatchGridOverlay(self.view.main_box)
+        self.update_mask_overlay = qthrottled(self.update_mask_overlay_now, timeout=30,
+                                              leading=True, parent=self)
+        studio.mask_changed.connect(self._on_mask_changed)
         for key, amount in ((Qt.Key.Key_Left, -1.0), (Qt.Key.Key_Right, 1.0),
                             (Qt.Modifier.SHIFT | Qt.Key.Key_Left, -0.1),
                             (Qt.Modifier.SHIFT | Qt.Key.Key_Right, 0.1)):
@@ -135,6 +149,8 @@ class ViewerPanel(QWidget):
             return
         self.model_image = None
         self.view.set_frame_size(facts.width, facts.height)
+        self.mask_layer.set_frame_rect(facts.width, facts.height)
+        self.update_mask_overlay_now()
         self.time_bar.set_clip(facts.num_frames, float(facts.fps))
         self.request_frame()
         self.refresh()
@@ -185,6 +201,7 @@ class ViewerPanel(QWidget):
         self.time_bar.set_position(value)
 
     def _on_position_changed(self, _value: float) -> None:
+        self.update_mask_overlay_now()
         self.view.clear_detail()
         self._detail_frame = None
         self.request_frame(low_first=True)
@@ -253,6 +270,23 @@ class ViewerPanel(QWidget):
             self._request_detail()
         self.refresh()
 
+    # ------------------------------------------------------------------ mask
+    def current_mask(self) -> np.ndarray | None:
+        """The painted mask of the shown frame (nearest), or None."""
+        masks = self.studio.masks
+        if masks is None:
+            return None
+        return masks.frame(int(round(self.position())))
+
+    def update_mask_overlay_now(self) -> None:
+        mask = self.current_mask()
+        if mask is not None:
+            self.mask_layer.show_mask(mask)
+
+    def _on_mask_changed(self) -> None:
+        self.update_mask_overlay_now()
+        self._refresh_throttled()
+
     # ------------------------------------------------------------------ drawing
     def refresh(self) -> None:
         """Draw the current time in the current mode from what is at hand."""
@@ -261,6 +295,8 @@ class ViewerPanel(QWidget):
             return
         position = self.position()
         source = studio.source_frame(position)
+        # the source as training sees it (holes drawn) where the source itself is shown
+        holed = source_with_holes(source, self.current_mask()) if source is not None else None
         model = self.model_image if self.model_image_frame == position else None
         if model is None and self.model_image is not None and studio.is_training:
             model = self.model_image  # the live preview of a nearby time beats nothing
@@ -268,8 +304,8 @@ class ViewerPanel(QWidget):
         kind = studio.frame_kind(position)
         shown_model = False
         if mode == "Source" or model is None:
-            if source is not None:
-                self.view.show_base(source)
+            if holed is not None:
+                self.view.show_base(holed)
             info = "source pixels" if source is not None else "no source clip: train or open"
             if model is None and studio.can_render():
                 info = "rendering..."
@@ -280,8 +316,8 @@ class ViewerPanel(QWidget):
             self.view.show_base(model)
             shown_model = True
             info = f"model {model.shape[1]}x{model.shape[0]}, step {self.model_image_step}"
-        if mode == "Side by side" and source is not None:
-            self.view.show_side(source)
+        if mode == "Side by side" and holed is not None:
+            self.view.show_side(holed)
         if not shown_model:
             self.view.clear_detail()
         if kind == "source frame" or (not shown_model and abs(position - round(position)) > 1e-6):
