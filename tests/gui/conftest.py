@@ -69,3 +69,12 @@ def loaded_window(make_window, qtbot, clip_path):
 def tiny_run():
     """A factory of tiny training runs (patch 16, hidden 8) that finish in seconds."""
     return _tiny_run
+
+
+@pytest.fixture
+def trained_window(loaded_window, qtbot, tiny_run):
+    """A window whose clip has a tiny trained model (30 steps)."""
+    studio = loaded_window.studio
+    with qtbot.waitSignal(studio.training_finished, timeout=30000):
+        studio.start_training(tiny_run(steps=30))
+    return loaded_window

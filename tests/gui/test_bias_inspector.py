@@ -8,14 +8,6 @@ import pytest
 from PySide6.QtCore import Qt
 
 
-@pytest.fixture
-def trained_window(loaded_window, qtbot, tiny_run):
-    studio = loaded_window.studio
-    with qtbot.waitSignal(studio.training_finished, timeout=30000):
-        studio.start_training(tiny_run(steps=30))
-    return loaded_window
-
-
 def open_inspector(window, qtbot):
     window.resize(1200, 800)
     window.show()

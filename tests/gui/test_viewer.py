@@ -5,14 +5,6 @@ import pytest
 from PySide6.QtCore import QRectF
 
 
-@pytest.fixture
-def trained_window(loaded_window, qtbot, tiny_run):
-    studio = loaded_window.studio
-    with qtbot.waitSignal(studio.training_finished, timeout=30000):
-        studio.start_training(tiny_run(steps=30))
-    return loaded_window
-
-
 def test_badges_before_training(loaded_window):
     viewer = loaded_window.viewer
     viewer.set_position(2.4)
