@@ -100,6 +100,7 @@ def run_fit(request: FitRequest, progress: bool = True) -> dict:
     total = round(budget) if budget else trainer.total_steps
     unit = "s" if budget else "step"
     interrupted = False
+    last_eval: ev.Evaluation | None = None
     with tqdm(total=total, initial=0 if budget else trainer.step, unit=unit, disable=not progress,
               desc=f"fit {task.name}", dynamic_ncols=True) as bar:
         run_events = trainer.run()
@@ -112,12 +113,16 @@ def run_fit(request: FitRequest, progress: bool = True) -> dict:
                     if event.heldout_psnr is not None:
                         post["held-out"] = f"{event.heldout_psnr:.2f}"
                     bar.set_postfix(post, refresh=False)
+                elif isinstance(event, ev.Evaluation):
+                    last_eval = event
                 elif isinstance(event, ev.Notice):
                     bar.write(event.message)
         except KeyboardInterrupt:
             interrupted = True
             bar.write("interrupted: saving the model trained so far")
-    final = trainer.evaluate()
+    # The run ends with an evaluation; only an interrupted run needs a new one.
+    fresh = last_eval is not None and last_eval.step == trainer.step
+    final = last_eval if fresh else trainer.evaluate()
     scored = score_model(trainer.render_uint8, supervision)
     metrics = {
         "train_psnr": final.train_psnr,
