@@ -172,6 +172,40 @@ def test_nan_guard_restores_and_lowers_the_learning_rate(tiny_clip) -> None:
     assert rest[-1].reason == "done" and trainer.step == 40
 
 
+def test_time_smoothness_straightens_the_bias_trajectories(tiny_clip) -> None:
+    train = np.arange(tiny_clip.num_frames) % 2 == 0
+    curvature = {}
+    for weight in (0.0, 10.0):
+        torch.manual_seed(0)
+        trainer = make_trainer(tiny_clip, steps=150, train_frames=train, time_smoothness=weight)
+        # Times straddle the held-out frames: h is half the 2-frame spacing, i.e. one frame.
+        assert trainer._smoothness.step == pytest.approx(1 / (tiny_clip.num_frames - 1))
+        events = list(trainer.run())
+        reports = [e for e in events if isinstance(e, ev.StepReport)]
+        assert all(math.isfinite(r.loss) for r in reports)
+        torch.manual_seed(1)
+        with torch.no_grad():
+            curvature[weight] = float(
+                sum(trainer._bias_curvature() for _ in range(20)) / 20
+            )
+    assert curvature[10.0] < 0.5 * curvature[0.0]
+
+
+def test_smoothness_times_stay_in_each_units_gop(tiny_clip) -> None:
+    trainer = make_trainer(tiny_clip, steps=1)
+    times = trainer._smoothness.sample(torch.Generator().manual_seed(0))
+    model = trainer.model
+    assert times.shape == (model.units, 3)
+    centre = times[:, 1]
+    gop = torch.arange(model.units) // model.patches
+    start = gop * model.config.gop / (tiny_clip.num_frames - 1)
+    end = torch.clamp((gop + 1) * model.config.gop, max=tiny_clip.num_frames - 1) / (
+        tiny_clip.num_frames - 1
+    )
+    assert bool(((centre >= start - 1e-6) & (centre <= end + 1e-6)).all())
+    assert torch.allclose(times[:, 2] - times[:, 1], times[:, 1] - times[:, 0])
+
+
 # ------------------------------------------------------------------------------ sampling
 def sample_pixels(sampler: PixelSampler, model: ActINR, frames_per_unit=3, points=40):
     """Samples with the frame pixel each one came from: (unit, frame, y, x) arrays."""
@@ -273,7 +307,8 @@ def test_supervision_validation() -> None:
 @pytest.mark.parametrize(
     "bad",
     [{"steps": 0}, {"time_budget": 0}, {"lr": 0}, {"lr": 1.5}, {"lr_final_ratio": 0},
-     {"batch_pixels": 0}, {"late_from": 1.5}, {"threads": 0}],
+     {"batch_pixels": 0}, {"late_from": 1.5}, {"threads": 0}, {"time_smoothness": -1.0},
+     {"time_smoothness": float("nan")}],
 )
 def test_train_config_rejects_bad_values(bad) -> None:
     with pytest.raises(UserError):

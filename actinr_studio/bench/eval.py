@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from actinr_studio.bench import baselines as bl
+from actinr_studio.bench.quality import QUALITY_DEFAULTS
 from actinr_studio.config import RunConfig
 from actinr_studio.errors import UserError
 from actinr_studio.model import ActINR
@@ -35,14 +36,8 @@ from actinr_studio.video import read_clip
 DEFAULT_TIME_BUDGET = 60.0
 """Seconds of ActINR training when neither a budget nor a step count is given."""
 
-EVAL_DEFAULTS = RunConfig.from_dict(
-    {
-        "model": {"patch_size": 48, "hidden": 36, "rff_sigma": 1.0},
-        "train": {"eval_every": 0, "preview_every": 0.0, "report_every": 50,
-                  "late_from": 0.5, "lr_final_ratio": 0.3},
-    }
-)
-"""ActINR settings (those of ``bench quality``, chosen from the CPU time-to-quality runs)."""
+EVAL_DEFAULTS = QUALITY_DEFAULTS
+"""ActINR settings: those of ``bench quality``, chosen from the CPU time-to-quality runs."""
 
 
 @dataclass(frozen=True)
@@ -231,7 +226,8 @@ def run_eval(request: EvalRequest, on_event=None) -> dict:
                      train_wall + score.render_seconds, steps=trainer.step,
                      train_seconds=round(train_wall, 3),
                      render_seconds=round(score.render_seconds, 3),
-                     parameters=trainer.model.parameter_count()))
+                     parameters=trainer.model.parameter_count(),
+                     train_psnr=_rounded(trainer.metrics.get("train_psnr"))))
     sim_name = score.similarity_name
     return {
         "command": "eval",
@@ -259,6 +255,10 @@ def run_eval(request: EvalRequest, on_event=None) -> dict:
         "skipped": skipped,
         "wall_seconds": round(time.perf_counter() - started, 2),
     }
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 3)
 
 
 def _fmt(value) -> str:
@@ -291,7 +291,11 @@ def to_markdown(result: dict) -> str:
     budget = settings["time_budget_s"]
     length = f"{budget:g} s time budget" if budget else f"{settings['steps']} steps"
     threads = result["machine"]["threads"]
-    lines.append(f"- ActINR: {length} on {settings['device']}, {threads} thread(s); "
+    actinr = next((r for r in result["results"] if r["method"] == "actinr"), {})
+    fitted = f", {actinr['steps']} steps" if actinr.get("steps") else ""
+    if actinr.get("train_psnr") is not None:
+        fitted += f", PSNR on its training frames {actinr['train_psnr']:.2f} dB"
+    lines.append(f"- ActINR: {length} on {settings['device']}, {threads} thread(s){fitted}; "
                  f"total wall time {result['wall_seconds']:g} s")
     for key, value in result["notes"].items():
         lines.append(f"- {key}: {_fmt(value) if isinstance(value, float) else value}")

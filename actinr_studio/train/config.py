@@ -39,6 +39,12 @@ class TrainConfig:
     late_from: float = 0.5
     """Fraction of the run after which the late batch is used (1.0: never)."""
 
+    time_smoothness: float = 0.0
+    """Weight of a penalty on the curvature in time of every unit's biases: the mean squared
+    second difference b(t-h) - 2 b(t) + b(t+h) at a random t per unit per step, with h half the
+    spacing of the training frames. It asks the basis functions to move steadily between
+    training frames, where held-out (slow-motion) frames are rendered. 0: off."""
+
     min_points: int = 16
     """Fewest points per (unit, frame) in a step."""
 
@@ -85,6 +91,8 @@ class TrainConfig:
                      "late_frames_per_unit", "min_points", "report_every", "guard_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not 0 <= self.time_smoothness < float("inf"):
+            raise UserError(f"time_smoothness must be >= 0, got {self.time_smoothness}")
         if not 0 <= self.late_from <= 1:
             raise UserError(f"late_from must be in [0, 1], got {self.late_from}")
         if self.threads is not None and self.threads < 1:

@@ -113,14 +113,6 @@ class PixelSampler:
             raise UserError("the clip's frame size differs from the model's")
         top, bottom, left, right = grid.padding
         self.canvas = _pad_frames(supervision.frames, (top, bottom, left, right)).to(device)
-        mask = supervision.pixel_mask
-        if mask is None:
-            mask = np.ones(supervision.frames.shape[1:3], bool)
-        mask = mask.reshape((-1, *mask.shape[-2:]))
-        mask_t = torch.from_numpy(mask.astype(np.uint8))[:, None].float()
-        mask_t = F.pad(mask_t, (left, right, top, bottom), mode="constant", value=0.0)
-        self.mask = mask_t[:, 0].to(torch.uint8).to(device)
-        self.per_frame_mask = mask.shape[0] > 1
         _, self.canvas_h, self.canvas_w, _ = self.canvas.shape
         # Supervised frames of every GOP, padded to a table.
         train = supervision.train_frames
@@ -144,6 +136,8 @@ class PixelSampler:
         self.time_scale = 1.0 / max(model.num_frames - 1, 1)
         if self.pool > 1:
             self._init_pooled(supervision, top, left)
+        else:
+            self.set_mask(supervision.pixel_mask)
 
     def _init_pooled(self, supervision: Supervision, top: int, left: int) -> None:
         """Low-res targets (unpadded) and, per unit, the low-res rows / columns it draws (a unit
@@ -152,10 +146,7 @@ class PixelSampler:
         dev = self.device
         self.low = torch.from_numpy(np.ascontiguousarray(supervision.frames)).to(dev)
         _, self.low_h, self.low_w, _ = supervision.frames.shape
-        mask = supervision.pixel_mask
-        if mask is None:
-            mask = np.ones((self.low_h, self.low_w), bool)
-        self._set_low_mask(mask)
+        self.set_mask(supervision.pixel_mask)
         # Tile starts in frame coordinates (the canvas origin is at -padding).
         self.tile_y0 = self.origin_y - top
         self.tile_x0 = self.origin_x - left
@@ -169,11 +160,6 @@ class PixelSampler:
         self.low_x0, self.low_nx = span(self.tile_x0, self.low_w)
         self.block_live = ((self.low_ny > 0) & (self.low_nx > 0)).float() * self.unit_live
         self.low_ny, self.low_nx = self.low_ny.clamp_min(1), self.low_nx.clamp_min(1)
-
-    def _set_low_mask(self, mask: np.ndarray) -> None:
-        mask = mask.reshape((-1, self.low_h, self.low_w))
-        self.mask = torch.from_numpy(mask.astype(np.uint8)).to(self.device)
-        self.per_frame_mask = mask.shape[0] > 1
 
     def points_per_frame(self, batch_pixels: int, frames_per_unit: int, min_points: int) -> int:
         """Samples per (unit, frame). ``batch_pixels`` counts rendered (full-res) points, so a
@@ -245,17 +231,16 @@ class PixelSampler:
 
     def set_mask(self, pixel_mask: np.ndarray | None) -> None:
         """Replace the supervision mask (takes effect at the next sample)."""
-        if self.pool > 1:
-            shape = (self.low_h, self.low_w)
-            self._set_low_mask(np.ones(shape, bool) if pixel_mask is None else pixel_mask)
-            return
-        h, w = self.model.height, self.model.width
+        # Pooled supervision masks the low-res targets; otherwise the mask covers the padded
+        # canvas, where the padding is never supervised.
+        h, w = (self.low_h, self.low_w) if self.pool > 1 else (self.model.height, self.model.width)
         mask = np.ones((h, w), bool) if pixel_mask is None else pixel_mask
         mask = mask.reshape((-1, h, w))
-        top, bottom, left, right = self.model.grid.padding
-        mask_t = torch.from_numpy(mask.astype(np.uint8))[:, None].float()
-        mask_t = F.pad(mask_t, (left, right, top, bottom), mode="constant", value=0.0)
-        self.mask = mask_t[:, 0].to(torch.uint8).to(self.device)
+        mask_t = torch.from_numpy(mask.astype(np.uint8))
+        if self.pool == 1:
+            top, bottom, left, right = self.model.grid.padding
+            mask_t = F.pad(mask_t, (left, right, top, bottom), mode="constant", value=0)
+        self.mask = mask_t.to(self.device)
         self.per_frame_mask = mask.shape[0] > 1
 
 

@@ -73,6 +73,7 @@ class Trainer:
         else:
             self._loss_fn = masked_loss_fn(self.model, group=self.sampler.group)
         self._good_state = None
+        self._smoothness = _SmoothnessTimes(self.model, supervision.train_frames, self.device)
         n_supervised = float(supervision.train_frames.sum()) * model.height * model.width
         self._epoch_pixels = max(n_supervised, 1.0)
 
@@ -223,7 +224,9 @@ class Trainer:
         self.model.train()
         loss = self._loss_fn(local, t, target, weight)
         value = float(loss.detach())
-        if not math.isfinite(value):
+        if cfg.time_smoothness > 0:
+            loss = loss + cfg.time_smoothness * self._bias_curvature()
+        if not (math.isfinite(value) and torch.isfinite(loss.detach())):
             self._restore()
             return None
         loss.backward()
@@ -233,6 +236,18 @@ class Trainer:
         self._last_batch_pixels = float(local.shape[0] * local.shape[1] * local.shape[2])
         self.pixels_seen += self._last_batch_pixels
         return value
+
+    def _bias_curvature(self) -> torch.Tensor:
+        """Mean squared second difference in time of every unit's biases, at one random time
+        per unit (see ``TrainConfig.time_smoothness``)."""
+        times = self._smoothness.sample(self.sampler.generator)
+        units = torch.arange(self.model.units, device=self.device)
+        total, count = 0.0, 0
+        for bias in self.model.bias_net(units, times).values():
+            curvature = bias[:, 0] - 2.0 * bias[:, 1] + bias[:, 2]
+            total = total + (curvature**2).sum()
+            count += curvature.numel()
+        return total / max(count, 1)
 
     def _snapshot(self) -> None:
         self._good_state = (
@@ -282,6 +297,34 @@ class Trainer:
             frames=frames,
             frame_psnr=tuple(scores[f] for f in frames),
         )
+
+
+class _SmoothnessTimes:
+    """Draws, per unit, three times (c - h, c, c + h) inside the unit's GOP, with h half the
+    median spacing of the training frames (the held-out frames of slow motion sit there)."""
+
+    def __init__(self, model: ActINR, train_frames: np.ndarray, device: torch.device):
+        trained = np.flatnonzero(train_frames)
+        gaps = np.diff(trained)
+        spacing = float(np.median(gaps)) if len(gaps) else 1.0
+        gops = model.gops
+        self.step = float(gops.time_of(spacing / 2.0))
+        lo, hi = [], []
+        for g in range(gops.count):
+            frames = gops.frames_of(g)
+            lo.append(float(gops.time_of(frames[0])))
+            hi.append(float(gops.time_of(frames[-1])))
+        lo_t = torch.tensor(lo, dtype=torch.float32).repeat_interleave(model.patches)
+        hi_t = torch.tensor(hi, dtype=torch.float32).repeat_interleave(model.patches)
+        self.low = lo_t.to(device)
+        self.span = (hi_t - lo_t).to(device)
+
+    def sample(self, generator: torch.Generator) -> torch.Tensor:
+        """(units, 3) times."""
+        u = torch.rand(self.low.shape[0], device=self.low.device, generator=generator)
+        centre = self.low + u * self.span
+        offsets = torch.tensor((-self.step, 0.0, self.step), device=self.low.device)
+        return centre[:, None] + offsets
 
 
 def masked_loss_fn(model: ActINR, traceable: bool = False, group: int = 1):
