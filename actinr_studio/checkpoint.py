@@ -8,6 +8,7 @@ optional extra arrays (e.g. painted masks).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -83,7 +84,8 @@ def save_checkpoint(
     payload = {
         "format": FORMAT,
         "version": VERSION,
-        "config": run.to_dict(),
+        # The model's own config is the truth (e.g. its GOP length fitted to the training frames).
+        "config": dataclasses.replace(run, model=model.config).to_dict(),
         "video": video.to_dict(),
         "step": int(step),
         "metrics": {k: v for k, v in (metrics or {}).items() if v is not None},

@@ -13,7 +13,7 @@ from actinr_studio.errors import UserError
 from actinr_studio.model import ActINR
 from actinr_studio.runtime import tune_process
 from actinr_studio.tasks import parse_task, score_model
-from actinr_studio.train import Trainer
+from actinr_studio.train import Trainer, model_config_for
 from actinr_studio.train import events as ev
 from actinr_studio.video import read_clip
 
@@ -91,7 +91,8 @@ def run_fit(request: FitRequest, progress: bool = True) -> dict:
                 f"{video.num_frames} of {video.width}x{video.height}"
             )
     else:
-        model = ActINR(run.model, clip.height, clip.width, clip.num_frames)
+        model = ActINR(model_config_for(run.model, supervision), clip.height, clip.width,
+                       clip.num_frames)
     trainer = Trainer(model, supervision, run.train)
     if resumed is not None and resumed.trainer_state:
         trainer.load_state_dict(resumed.trainer_state)

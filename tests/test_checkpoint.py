@@ -211,3 +211,22 @@ def test_a_failing_save_leaves_the_previous_file_intact(tmp_path, monkeypatch) -
     assert path.read_bytes() == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.actinr"]
     assert load_checkpoint(path).run == RUN
+
+
+def test_a_slow_motion_fit_saves_the_gop_fitted_to_its_training_frames(tmp_path, clip) -> None:
+    from actinr_studio.fit import FitRequest, run_fit
+    from actinr_studio.video import write_clip
+
+    long_clip = moving_disc(num_frames=13, height=24, width=40, radius=5)
+    video = tmp_path / "disc.mkv"
+    write_clip(video, long_clip.frames, long_clip.fps, codec="lossless")
+    config = tmp_path / "run.json"
+    RunConfig(model=MODEL, train=TRAIN).save_json(config)  # GOP 4
+    out = tmp_path / "model.pt"
+    run_fit(FitRequest(str(video), str(out), task="interp-3", steps=4, device="cpu",
+                       config=str(config)), progress=False)
+    loaded = load_checkpoint(out)
+    # Every 3rd frame trains: GOPs of 6 frames [0, 6], [6, 12] start and end on one.
+    assert loaded.model.config.gop == 6
+    assert loaded.run.model.gop == 6
+    assert loaded.model.gops.count == 2

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from actinr_studio.model import AxisTiling, GopLayout, PatchGrid
+from actinr_studio.model.geometry import gop_on_training_frames
 
 LENGTHS = (1, 7, 8, 16, 33, 100)
 PATCHES = (4, 8, 16)
@@ -195,3 +196,24 @@ def test_one_frame_clip() -> None:
     assert list(layout.frames_of(0)) == [0]
     assert layout.gop_of(0.0) == 0
     assert layout.time_of(0.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("factor", "expected"), [(1, 10), (2, 10), (3, 12), (4, 12), (5, 10), (8, 16), (16, 16)]
+)
+def test_gop_is_fitted_so_every_gop_starts_and_ends_on_a_training_frame(factor, expected) -> None:
+    train = np.arange(33) % factor == 0
+    gop = gop_on_training_frames(10, train)
+    assert gop == expected
+    layout = GopLayout(33, gop)
+    for g in range(layout.count):
+        frames = layout.frames_of(g)
+        assert train[frames[0]]
+        if frames[-1] < 32:
+            assert train[frames[-1]]
+
+
+def test_gop_is_kept_for_irregular_training_frames() -> None:
+    assert gop_on_training_frames(10, np.array([1, 0, 1, 1, 0, 1], bool)) == 10
+    assert gop_on_training_frames(10, np.array([0, 1, 0, 1, 0, 1], bool)) == 10
+    assert gop_on_training_frames(10, np.array([1, 0, 0, 0], bool)) == 10

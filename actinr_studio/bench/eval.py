@@ -29,7 +29,7 @@ from actinr_studio.tasks.base import Interpolate
 from actinr_studio.tasks.denoise import Denoise
 from actinr_studio.tasks.inpaint import Inpaint
 from actinr_studio.tasks.super_resolve import SuperResolve
-from actinr_studio.train import Supervision, Trainer
+from actinr_studio.train import Supervision, Trainer, model_config_for
 from actinr_studio.train import events as ev
 from actinr_studio.video import read_clip
 
@@ -214,7 +214,8 @@ def run_eval(request: EvalRequest, on_event=None) -> dict:
         score = score_frames(predicted, supervision, frames, task)
         rows.append(_row(baseline.name, baseline.description, score, seconds))
     # ActINR
-    model = ActINR(run.model, clip.height, clip.width, clip.num_frames)
+    model = ActINR(model_config_for(run.model, supervision), clip.height, clip.width,
+                   clip.num_frames)
     trainer = Trainer(model, supervision, run.train)
     t0 = time.perf_counter()
     for event in trainer.run():
@@ -248,7 +249,7 @@ def run_eval(request: EvalRequest, on_event=None) -> dict:
         "settings": {"baselines": request.baselines, "device": str(trainer.device),
                      "time_budget_s": run.train.time_budget,
                      "steps": None if run.train.time_budget else run.train.steps,
-                     "run_config": run.to_dict()},
+                     "run_config": dataclasses.replace(run, model=trainer.model.config).to_dict()},
         "machine": {"processor": platform.processor() or platform.machine(),
                     "threads": torch.get_num_threads(), "torch": torch.__version__},
         "results": rows,

@@ -17,7 +17,7 @@ from actinr_studio.errors import UserError
 from actinr_studio.model import ActINR
 from actinr_studio.runtime import tune_process
 from actinr_studio.tasks import parse_task, score_model
-from actinr_studio.train import Trainer
+from actinr_studio.train import Trainer, model_config_for
 from actinr_studio.train import events as ev
 from actinr_studio.train.metrics import psnr_per_frame, structural_similarity
 from actinr_studio.video import read_clip
@@ -92,7 +92,8 @@ def bench_quality(
                                           "device": device, "seed": seed}),
             task=task.name,
         )
-        model = ActINR(run.model, clip.height, clip.width, clip.num_frames)
+        model = ActINR(model_config_for(run.model, supervision), clip.height, clip.width,
+                       clip.num_frames)
         trainer = Trainer(model, supervision, run.train)
         wall = time.perf_counter()
         for event in trainer.run():

@@ -22,7 +22,7 @@ from actinr_studio.gui.renderer import IdleRenderer
 from actinr_studio.gui.session import TrainingSession
 from actinr_studio.model import ActINR
 from actinr_studio.tasks import parse_task
-from actinr_studio.train import Trainer
+from actinr_studio.train import Trainer, model_config_for
 from actinr_studio.train import events as ev
 from actinr_studio.video import VideoClip
 
@@ -151,16 +151,22 @@ class Studio(QObject):
         self._require_idle("start another training")
         supervision = self._with_painted_mask(parse_task(run.task).prepare(self.clip.frames))
         clip = self.clip
+        config = model_config_for(run.model, supervision)
 
         def make_trainer() -> Trainer:
-            model = ActINR(run.model, clip.height, clip.width, clip.num_frames)
+            model = ActINR(config, clip.height, clip.width, clip.num_frames)
             return Trainer(model, supervision, run.train)
 
-        self.run_config = run
+        self.run_config = dataclasses.replace(run, model=config)
         self.train_frames = np.asarray(supervision.train_frames, bool)
         self.metrics = {}
         self.pending_trainer_state = None
         self._start_session(make_trainer)
+        if config.gop != run.model.gop:
+            self.notice_posted.emit(
+                f"GOP lengthened from {run.model.gop} to {config.gop} frames so that every GOP "
+                "starts and ends on a training frame"
+            )
 
     def train_more(self, steps: int) -> None:
         """Add steps to the running training, or continue the current model for ``steps``."""

@@ -147,3 +147,18 @@ class GopLayout:
         if self.num_frames <= 1:
             return frame * 0.0
         return frame / (self.num_frames - 1)
+
+
+def gop_on_training_frames(gop: int, train_frames: np.ndarray) -> int:
+    """The GOP length to use when only every F-th frame is trained (slow motion, F > 1): the
+    smallest multiple of F that is at least ``gop``, so that every GOP starts and ends on a
+    training frame. A GOP boundary on a held-out frame would leave both GOPs extrapolating there.
+    Any other pattern of training frames keeps ``gop``."""
+    trained = np.flatnonzero(np.asarray(train_frames, bool))
+    if len(trained) < 2 or trained[0] != 0:
+        return gop
+    stride = int(trained[1] - trained[0])
+    if stride < 2 or np.any(np.diff(trained) != stride):
+        return gop
+    return -(-gop // stride) * stride
+

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -9,7 +10,8 @@ import torch
 from torch.nn import functional as F
 
 from actinr_studio.errors import UserError
-from actinr_studio.model import ActINR
+from actinr_studio.model import ActINR, ModelConfig
+from actinr_studio.model.geometry import gop_on_training_frames
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,13 @@ class Supervision:
     def full_size(self) -> tuple[int, int]:
         """(H, W) the model is built and scored at (the clean clip's size)."""
         return tuple(self.clean.shape[1:3])
+
+
+def model_config_for(config: ModelConfig, supervision: Supervision) -> ModelConfig:
+    """``config`` with its GOP length fitted to the training frames (see
+    :func:`~actinr_studio.model.geometry.gop_on_training_frames`)."""
+    gop = gop_on_training_frames(config.gop, supervision.train_frames)
+    return config if gop == config.gop else dataclasses.replace(config, gop=gop)
 
 
 class PixelSampler:

@@ -73,3 +73,17 @@ def test_closing_while_training_stops_the_worker_fast(make_window, qtbot, clip_p
     assert time.perf_counter() - started < 1.0
     assert studio.model_lock.acquire(timeout=1.0)
     studio.model_lock.release()
+
+
+def test_slow_motion_training_fits_the_gop_to_the_training_frames(loaded_window, qtbot, tiny_run):
+    import dataclasses
+
+    studio = loaded_window.studio
+    notices = []
+    studio.notice_posted.connect(notices.append)
+    run = dataclasses.replace(tiny_run(steps=10), task="interp-3")  # GOP 4, every 3rd frame
+    with qtbot.waitSignal(studio.training_finished, timeout=30000):
+        studio.start_training(run)
+    assert studio.model.config.gop == 6
+    assert studio.run_config.model.gop == 6
+    assert any("GOP lengthened from 4 to 6" in n for n in notices)
