@@ -89,3 +89,9 @@ def test_score_model() -> None:
     assert noisy.frames == (0, 4) and noisy.psnr < 20
     with pytest.raises(UserError):
         score_model(lambda f: clip[f], sup, frames=[])
+
+
+@pytest.mark.parametrize(("factor", "word"), [(2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"),
+                                             (21, "21st"), (112, "112th")])
+def test_interpolation_description_reads_well(factor, word) -> None:
+    assert f"every {word} frame" in parse_task(f"interp-{factor}").describe()

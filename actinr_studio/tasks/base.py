@@ -74,7 +74,14 @@ class Interpolate(Task):
         return Supervision(frames, train, scored_frames=scored, notes={"last_train": int(last)})
 
     def describe(self) -> str:
-        return f"{self.name}: train on every {self.factor}th frame, score the frames between"
+        every = _ordinal(self.factor)
+        return f"{self.name}: train on every {every} frame, score the frames between"
+
+
+def _ordinal(n: int) -> str:
+    """2nd, 3rd, 4th, 11th, 21st ..."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def parse_task(name: str) -> Task:
