@@ -43,7 +43,10 @@ class TrainConfig:
     """Weight of a penalty on the curvature in time of every unit's biases: the mean squared
     second difference b(t-h) - 2 b(t) + b(t+h) at a random t per unit per step, with h half the
     spacing of the training frames. It asks the basis functions to move steadily between
-    training frames, where held-out (slow-motion) frames are rendered. 0: off."""
+    training frames, where held-out (slow-motion) frames are rendered. 0: off. Measured on
+    blackswan interp-2 (90 s, 1 thread): weights 0.001 to 100 changed held-out PSNR by at most
+    +0.15 dB (seed noise is about 0.1) and cost about 18 % of the steps, so it is off by default:
+    the biases' paths between training frames are already smooth."""
 
     min_points: int = 16
     """Fewest points per (unit, frame) in a step."""
