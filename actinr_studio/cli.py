@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--time-budget", type=_positive_float, default=None,
                      help="train for this many seconds instead of a step count")
     fit.add_argument("--device", default="auto", help="auto, cpu or cuda[:N]")
+    fit.add_argument("--threads", type=_positive_int, default=None,
+                     help="CPU threads for torch (default: torch's choice)")
     fit.add_argument("--patch", type=_positive_int, default=None, help="patch size (pixels)")
     fit.add_argument("--hidden", type=_positive_int, default=None, help="hidden width")
     fit.add_argument("--gop", type=_positive_int, default=None, help="frames per GOP")
@@ -162,6 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--baselines", default="all",
                           help="all, none, or names separated by commas")
     evaluate.add_argument("--device", default="auto", help="auto, cpu or cuda[:N]")
+    evaluate.add_argument("--threads", type=_positive_int, default=None,
+                          help="CPU threads for ActINR's training (default: torch's choice)")
     evaluate.add_argument("--config", help="JSON run config for ActINR")
     evaluate.add_argument("-o", "--output", help="results JSON to write")
     evaluate.add_argument("--markdown", help="results table (Markdown) to write")
@@ -184,7 +188,7 @@ def cmd_fit(args) -> int:
         frames=args.frames, scale=args.scale, steps=args.steps, time_budget=args.time_budget,
         device=args.device, patch=args.patch, hidden=args.hidden, gop=args.gop,
         batch=args.batch, overlap=args.overlap, compile=args.compile, config=args.config,
-        resume=args.resume, seed=args.seed,
+        resume=args.resume, seed=args.seed, threads=args.threads,
     )
     summary = run_fit(request, progress=not args.quiet)
     print(json.dumps(summary, indent=2))
@@ -282,7 +286,7 @@ def cmd_eval(args) -> int:
     request = EvalRequest(
         clip=args.clip, task=args.task, frames=args.frames, start=args.start, scale=args.scale,
         seed=args.seed, time_budget=args.time_budget, steps=args.steps,
-        baselines=args.baselines, device=args.device, config=args.config,
+        baselines=args.baselines, device=args.device, config=args.config, threads=args.threads,
     )
     result = run_eval(request)
     write_outputs(result, args.output, args.markdown)

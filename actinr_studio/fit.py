@@ -38,6 +38,7 @@ class FitRequest:
     config: str | None = None
     resume: str | None = None
     seed: int | None = None
+    threads: int | None = None
 
 
 def build_run_config(request: FitRequest, base: RunConfig | None = None) -> RunConfig:
@@ -49,7 +50,7 @@ def build_run_config(request: FitRequest, base: RunConfig | None = None) -> RunC
         model_changes["overlap"] = True
     train_changes = {k: v for k, v in {
         "steps": request.steps, "time_budget": request.time_budget,
-        "batch_pixels": request.batch}.items() if v is not None}
+        "batch_pixels": request.batch, "threads": request.threads}.items() if v is not None}
     train_changes["device"] = request.device
     if request.compile:
         train_changes["compile"] = True

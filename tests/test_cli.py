@@ -54,6 +54,8 @@ def test_fit_render_export_info_on_the_sample_clip(tmp_path, sample_clip_path):
         (["fit", "missing.mp4", "-o", "{tmp}/m.pt"], "No such file"),
         (["fit", "{sample}", "--task", "warp-3", "-o", "{tmp}/m.pt"], "unknown task"),
         (["fit", "{sample}", "--steps", "-5", "-o", "{tmp}/m.pt"], ">= 1"),
+        (["fit", "{sample}", "--threads", "0", "-o", "{tmp}/m.pt"], ">= 1"),
+        (["eval", "{sample}", "--task", "interp-2", "--threads", "x"], "whole number"),
         (["fit", "{sample}", "--scale", "abc", "-o", "{tmp}/m.pt"], "number"),
         (["fit", "{sample}", "--start", "500", "-o", "{tmp}/m.pt"], ""),
         (["fit", "{sample}", "-o", "{tmp}/no/such/dir/m.pt"], "does not exist"),

@@ -55,6 +55,12 @@ def test_eval_without_baselines(tmp_path, tiny_folder, small_config) -> None:
     assert "| actinr |" in md and "| method | PSNR (dB) | SSIM | seconds |" in md
 
 
+def test_eval_threads_option_reaches_the_training(tmp_path, tiny_folder, small_config) -> None:
+    result, md = _eval(tmp_path, tiny_folder, small_config, "interp-2", "none", "--threads", "1")
+    assert result["settings"]["run_config"]["train"]["threads"] == 1
+    assert result["machine"]["threads"] == 1 and "1 thread(s)" in md
+
+
 def test_eval_with_cheap_baselines(tmp_path, tiny_folder, small_config) -> None:
     result, md = _eval(tmp_path, tiny_folder, small_config, "interp-2",
                        "nearest,linear_blend,minterpolate")

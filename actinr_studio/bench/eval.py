@@ -53,6 +53,7 @@ class EvalRequest:
     baselines: str = "all"
     device: str = "auto"
     config: str | None = None
+    threads: int | None = None
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,8 @@ def _row(method: str, description: str, score, seconds: float, **more) -> dict:
 def _run_config(request: EvalRequest) -> RunConfig:
     base = RunConfig.load_json(request.config) if request.config else EVAL_DEFAULTS
     train_changes: dict = {"device": request.device, "seed": request.seed}
+    if request.threads is not None:
+        train_changes["threads"] = request.threads
     if request.steps is not None:
         train_changes["steps"] = request.steps
         train_changes["time_budget"] = request.time_budget
