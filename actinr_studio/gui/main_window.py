@@ -329,6 +329,10 @@ class MainWindow(QMainWindow):
             self.studio.start_training(run)
         except UserError as exc:
             self.show_error(str(exc))
+            return
+        # The studio may fit the GOP to the training frames (slow motion): the status-bar notice
+        # is soon replaced by the training's own messages, so the panel shows the GOP in use.
+        self.training_panel.gop.setValue(self.studio.run_config.model.gop)
 
     def _on_more_requested(self, steps: int) -> None:
         try:

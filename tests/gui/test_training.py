@@ -87,3 +87,14 @@ def test_slow_motion_training_fits_the_gop_to_the_training_frames(loaded_window,
     assert studio.model.config.gop == 6
     assert studio.run_config.model.gop == 6
     assert any("GOP lengthened from 4 to 6" in n for n in notices)
+
+
+def test_the_panel_shows_the_gop_the_training_uses(loaded_window, qtbot, tiny_run):
+    import dataclasses
+
+    window = loaded_window
+    run = dataclasses.replace(tiny_run(steps=10), task="interp-3")  # GOP 4, every 3rd frame
+    window.training_panel.gop.setValue(4)
+    with qtbot.waitSignal(window.studio.training_finished, timeout=30000):
+        window.training_panel.start_requested.emit(run)
+    assert window.training_panel.gop.value() == 6
